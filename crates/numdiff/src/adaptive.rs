@@ -1,0 +1,149 @@
+//! Method dispatch and the adaptive rule.
+//!
+//! # Adaptive rule
+//!
+//! [`Method::Adaptive`] tries methods in order and returns the first that
+//! succeeds (no error, every value finite):
+//!
+//! * with a complex-analytic function: complex step → Richardson → central →
+//!   forward → backward;
+//! * with a real function: Richardson → central → forward → backward.
+//!
+//! Each failure is recorded as a warning in the returned result, and the
+//! result's `method` is the method that succeeded. One-sided differences come
+//! last because they only help when the function is undefined on one side of
+//! `x` (a bound). Input errors (empty or non-finite `x`, bad configuration)
+//! are returned immediately without trying other methods. If every method
+//! fails, [`NumDiffError::AllMethodsFailed`] carries the last error.
+
+use crate::config::{DiffConfig, Method};
+use crate::error::NumDiffError;
+use crate::eval::{ComplexFn, RealFn, check_x};
+use crate::result::DerivativeMatrix;
+
+/// What is being computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Jacobian,
+    Hessian,
+}
+
+const REAL_ORDER: [Method; 4] = [
+    Method::Richardson,
+    Method::Central,
+    Method::Forward,
+    Method::Backward,
+];
+
+fn real_engine(
+    f: &RealFn<'_>,
+    x: &[f64],
+    cfg: &DiffConfig,
+    kind: Kind,
+    method: Method,
+) -> Result<DerivativeMatrix, NumDiffError> {
+    match kind {
+        Kind::Jacobian => crate::first::jacobian_real(f, x, cfg, method),
+        Kind::Hessian => crate::hessian::hessian_real(f, x, cfg, method),
+    }
+}
+
+fn input_error(e: &NumDiffError) -> bool {
+    matches!(
+        e,
+        NumDiffError::EmptyInput
+            | NumDiffError::NonFiniteInput { .. }
+            | NumDiffError::StepLengthMismatch { .. }
+            | NumDiffError::InvalidStep { .. }
+            | NumDiffError::InvalidConfig(_)
+            | NumDiffError::EmptyOutput
+            | NumDiffError::OutputLengthMismatch { .. }
+    )
+}
+
+fn run_chain(
+    order: &[Method],
+    mut attempt: impl FnMut(Method) -> Result<DerivativeMatrix, NumDiffError>,
+) -> Result<DerivativeMatrix, NumDiffError> {
+    let mut failures = Vec::new();
+    let mut last = None;
+    for &m in order {
+        match attempt(m) {
+            Ok(mut r) => {
+                if !failures.is_empty() {
+                    let mut w = failures;
+                    w.append(&mut r.warnings);
+                    r.warnings = w;
+                }
+                return Ok(r);
+            }
+            Err(e) if input_error(&e) => return Err(e),
+            Err(e) => {
+                failures.push(format!("adaptive: {m} failed ({e}); falling back"));
+                last = Some(e);
+            }
+        }
+    }
+    Err(NumDiffError::AllMethodsFailed(Box::new(
+        last.unwrap_or(NumDiffError::EmptyInput),
+    )))
+}
+
+/// Differentiates a real function with `cfg.method` (adaptive resolved).
+pub(crate) fn dispatch_real(
+    f: &RealFn<'_>,
+    x: &[f64],
+    cfg: &DiffConfig,
+    kind: Kind,
+) -> Result<DerivativeMatrix, NumDiffError> {
+    check_x(x)?;
+    cfg.validate(x.len())?;
+    match cfg.method {
+        Method::Adaptive => run_chain(&REAL_ORDER, |m| real_engine(f, x, cfg, kind, m)),
+        Method::ComplexStep => Err(NumDiffError::ComplexFunctionRequired(Method::ComplexStep)),
+        m => real_engine(f, x, cfg, kind, m),
+    }
+}
+
+/// Differentiates a complex-analytic function with `cfg.method`; real
+/// methods evaluate it on the real axis and take the real part.
+pub(crate) fn dispatch_complex(
+    f: &ComplexFn<'_>,
+    x: &[f64],
+    cfg: &DiffConfig,
+    kind: Kind,
+) -> Result<DerivativeMatrix, NumDiffError> {
+    check_x(x)?;
+    cfg.validate(x.len())?;
+    let real = |xr: &[f64]| -> Result<Vec<f64>, NumDiffError> {
+        let z: Vec<num_complex::Complex64> = xr
+            .iter()
+            .map(|&v| num_complex::Complex64::new(v, 0.0))
+            .collect();
+        Ok(f(&z)?.into_iter().map(|c| c.re).collect())
+    };
+    let complex_engine = || match kind {
+        Kind::Jacobian => crate::complex::jacobian_complex_step(f, x, cfg),
+        Kind::Hessian => crate::complex::hessian_complex_step(f, x, cfg),
+    };
+    match cfg.method {
+        Method::ComplexStep => complex_engine(),
+        Method::Adaptive => {
+            let order = [
+                Method::ComplexStep,
+                Method::Richardson,
+                Method::Central,
+                Method::Forward,
+                Method::Backward,
+            ];
+            run_chain(&order, |m| {
+                if m == Method::ComplexStep {
+                    complex_engine()
+                } else {
+                    real_engine(&real, x, cfg, kind, m)
+                }
+            })
+        }
+        m => real_engine(&real, x, cfg, kind, m),
+    }
+}

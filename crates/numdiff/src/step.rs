@@ -1,0 +1,223 @@
+//! Step-size selection.
+//!
+//! # The automatic rule
+//!
+//! For parameter `k` with typical scale `s = max(|x_k|, 1)` a coarse probe at
+//! `h_c = noise^(1/4) * s` (`noise` = [`DiffConfig::function_noise`]) gives the
+//! first and second difference quotients `D1 ≈ f'`, `D2 ≈ f''` (Euclidean norms
+//! over the outputs of a vector function). When the second difference is well
+//! above its own round-off level, two length scales follow:
+//!
+//! * `L_noise  = sqrt(F / |f''|)` with `F = max(|f|, |x_k| |f'|)`, the scale
+//!   at which round-off and truncation balance (`F` is the size of the values
+//!   whose round-off pollutes the differences);
+//! * `L_taylor = min(L_noise, |f'| / |f''|)`, a proxy for the distance over
+//!   which the Taylor expansion is useful.
+//!
+//! If `L_taylor < h_c / 4` the probe was too coarse and is repeated at
+//! `h_c = L_taylor` (at most three times); if a probe point is not finite the
+//! probe step is divided by 16. If the curvature cannot be measured (linear
+//! function, noise), `L_noise = L_taylor = s`. Both scales are clamped to
+//! `[1e-8 s, 1e3 s]`. The step is then
+//!
+//! | use                        | step                                                  |
+//! |----------------------------|-------------------------------------------------------|
+//! | forward/backward, `f'`     | `2 sqrt(noise) L_noise`                               |
+//! | central, `f'`              | `(3 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
+//! | forward/backward, `f''`    | `(4 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
+//! | central, `f''`             | `(48 noise)^(1/4) L_noise^(1/2) L_taylor^(1/2)`       |
+//! | Richardson (largest step)  | `0.5 L_taylor`                                        |
+//! | complex step               | `1e-20 s` (no probe)                                  |
+//!
+//! The forward rule is the textbook optimum `2 sqrt(noise |f| / |f''|)`; the
+//! central rules use `|f'''| ≈ |f''|^2 / |f'|`. Without a measurable curvature
+//! the central rule reduces to `(3 noise)^(1/3) max(|x_k|, 1)`, i.e. the usual
+//! `eps^(1/3)` scaling.
+//!
+//! User steps ([`Step::Uniform`], [`Step::PerParameter`]) are used as given,
+//! multiplied by `max(|x_k|, 1)` when [`DiffConfig::relative_step`] is set.
+
+use crate::config::{DiffConfig, Step};
+use crate::error::NumDiffError;
+use crate::eval::{Counted, RealFn, norm};
+
+/// What the step is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepUse {
+    FirstOneSided,
+    FirstCentral,
+    SecondOneSided,
+    SecondCentral,
+    RichardsonBase,
+    Complex,
+}
+
+/// Length scales of the function along one coordinate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LengthScales {
+    /// Scale balancing round-off and truncation: `sqrt(F / |f''|)`.
+    pub noise: f64,
+    /// Scale of validity of the Taylor expansion: `min(noise, |f'| / |f''|)`.
+    pub taylor: f64,
+    /// Whether the curvature was measurable (otherwise both are `max(|x|,1)`).
+    pub measured: bool,
+}
+
+impl LengthScales {
+    fn fallback(s: f64) -> Self {
+        Self {
+            noise: s,
+            taylor: s,
+            measured: false,
+        }
+    }
+
+    /// Step for a given use (see the module table).
+    pub(crate) fn step(&self, use_: StepUse, noise: f64, s: f64) -> f64 {
+        let (ln, lt) = (self.noise, self.taylor);
+        match use_ {
+            StepUse::FirstOneSided => 2.0 * noise.sqrt() * ln,
+            StepUse::FirstCentral => (3.0 * noise).cbrt() * ln.powf(2.0 / 3.0) * lt.cbrt(),
+            StepUse::SecondOneSided => (4.0 * noise).cbrt() * ln.powf(2.0 / 3.0) * lt.cbrt(),
+            StepUse::SecondCentral => (48.0 * noise).powf(0.25) * (ln * lt).sqrt(),
+            StepUse::RichardsonBase => 0.5 * lt,
+            StepUse::Complex => 1e-20 * s,
+        }
+    }
+}
+
+/// Typical scale of a coordinate.
+pub(crate) fn typical_scale(x: f64) -> f64 {
+    x.abs().max(1.0)
+}
+
+/// Probes `f` along coordinate `k` and returns its length scales
+/// (see the module docs). Uses 2 to 8 evaluations.
+pub(crate) fn probe(
+    ev: &Counted<'_, RealFn<'_>>,
+    x: &[f64],
+    k: usize,
+    f0: &[f64],
+    noise: f64,
+) -> Result<LengthScales, NumDiffError> {
+    let xk = x[k];
+    let s = typical_scale(xk);
+    let noise = noise.max(f64::EPSILON);
+    let mut hc = noise.powf(0.25) * s;
+    let mut xs = x.to_vec();
+    let f0n = norm(f0);
+    for _attempt in 0..4 {
+        xs[k] = xk + hc;
+        let hp = xs[k] - xk;
+        let fp = ev.eval(&xs)?;
+        xs[k] = xk - hc;
+        let hm = xk - xs[k];
+        let fm = ev.eval(&xs)?;
+        xs[k] = xk;
+        if hp <= 0.0 || hm <= 0.0 {
+            return Ok(LengthScales::fallback(s));
+        }
+        if fp.iter().chain(&fm).any(|v| !v.is_finite()) {
+            hc /= 16.0;
+            continue;
+        }
+        let h = 0.5 * (hp + hm);
+        let d1: Vec<f64> = fp
+            .iter()
+            .zip(&fm)
+            .map(|(a, b)| (a - b) / (hp + hm))
+            .collect();
+        let d2: Vec<f64> = fp
+            .iter()
+            .zip(&fm)
+            .zip(f0)
+            .map(|((a, b), c)| (a - 2.0 * c + b) / (hp * hm))
+            .collect();
+        let (d1n, d2n) = (norm(&d1), norm(&d2));
+        let fmag = f0n.max(norm(&fp)).max(norm(&fm));
+        let d2_noise = 4.0 * noise * fmag / (h * h);
+        if !(d2n > 16.0 * d2_noise) || !d2n.is_finite() {
+            return Ok(LengthScales::fallback(s));
+        }
+        let big_f = fmag.max(xk.abs() * d1n);
+        let l_noise = (big_f / d2n).sqrt();
+        let l_taylor = if d1n > 0.0 {
+            l_noise.min(d1n / d2n)
+        } else {
+            l_noise
+        };
+        if l_taylor < 0.25 * hc && _attempt < 3 {
+            hc = l_taylor.max(1e-8 * s);
+            continue;
+        }
+        let clamp = |l: f64| l.clamp(1e-8 * s, 1e3 * s);
+        return Ok(LengthScales {
+            noise: clamp(l_noise),
+            taylor: clamp(l_taylor),
+            measured: true,
+        });
+    }
+    Ok(LengthScales::fallback(s))
+}
+
+/// Resolves the step for coordinate `k` from the configuration; `Auto` probes.
+/// Returns the step and whether a fallback scale was used.
+pub(crate) fn resolve_step(
+    cfg: &DiffConfig,
+    ev: &Counted<'_, RealFn<'_>>,
+    x: &[f64],
+    k: usize,
+    f0: &[f64],
+    use_: StepUse,
+) -> Result<f64, NumDiffError> {
+    let s = typical_scale(x[k]);
+    let user = match &cfg.step {
+        Step::Auto => None,
+        Step::Uniform(h) => Some(*h),
+        Step::PerParameter(v) => Some(v[k]),
+    };
+    if let Some(h) = user {
+        return Ok(if cfg.relative_step { h * s } else { h });
+    }
+    if use_ == StepUse::Complex {
+        return Ok(LengthScales::fallback(s).step(use_, cfg.function_noise, s));
+    }
+    let scales = probe(ev, x, k, f0, cfg.function_noise)?;
+    Ok(scales.step(use_, cfg.function_noise.max(f64::EPSILON), s))
+}
+
+/// Public helper: the automatic step the crate would use for coordinate `k` of
+/// a scalar function, for the given method (forward/backward, central,
+/// Richardson base step, complex step). Uses a few function evaluations.
+pub fn auto_step<F>(
+    f: F,
+    x: &[f64],
+    k: usize,
+    method: crate::config::Method,
+    cfg: &DiffConfig,
+) -> Result<f64, NumDiffError>
+where
+    F: Fn(&[f64]) -> f64 + Sync,
+{
+    use crate::config::Method;
+    crate::eval::check_x(x)?;
+    if k >= x.len() {
+        return Err(NumDiffError::InvalidConfig(format!(
+            "parameter index {k} out of range for {} parameters",
+            x.len()
+        )));
+    }
+    let g = |x: &[f64]| Ok(vec![f(x)]);
+    let (ev, f0) = Counted::real(&g, x)?;
+    let use_ = match method {
+        Method::Forward | Method::Backward => StepUse::FirstOneSided,
+        Method::Central => StepUse::FirstCentral,
+        Method::Richardson | Method::Adaptive => StepUse::RichardsonBase,
+        Method::ComplexStep => StepUse::Complex,
+    };
+    let auto = DiffConfig {
+        step: Step::Auto,
+        ..cfg.clone()
+    };
+    resolve_step(&auto, &ev, x, k, &f0, use_)
+}
