@@ -1,0 +1,268 @@
+//! The loading pipeline: options in, [`XpcsData`] out. Order as in the reference
+//! (05_data.md §5.2): an `.npz` data file is read directly; otherwise a valid cache is
+//! used, or the HDF5 file is read (only the selected matrices) and the cache written;
+//! then the mandatory 'basic' diagonal correction; then phi normalisation/filtering.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::angles::PhiFilterOptions;
+use crate::aps_old;
+use crate::aps_u;
+use crate::cache::{
+    CacheExpectation, CacheOptions, cache_file_path, read_cache, read_npz_contents, write_cache,
+};
+use crate::data::{SourceInfo, SourceKind, XpcsData, apply_phi_filtering};
+use crate::error::{DataError, DataResult};
+use crate::frames::{resolve_frames, time_array};
+use crate::half_matrix::read_window_stack;
+use crate::hdf5_io::H5Source;
+use crate::layout::{Layout, detect_layout};
+use crate::selection::{
+    DataFilterOptions, data_filter_indices, intersect, select_q_aps_old, select_q_aps_u,
+};
+
+/// Everything the loader needs, filled by the CLI from the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadOptions {
+    /// HDF5 (`.h5`/`.hdf`/…) or `.npz` data file.
+    pub data_path: PathBuf,
+    /// First frame, 1-based inclusive (values < 1 are clamped to 1).
+    pub start_frame: i64,
+    /// Last frame, 1-based inclusive; −1 (any negative) = last frame.
+    pub end_frame: i64,
+    /// Frame time (s), > 0.
+    pub dt: f64,
+    /// Target wavevector (Å⁻¹): the ring closest to it is loaded.
+    pub wavevector_q: f64,
+    /// APS-old rule: keep pairs within this fraction of the selected q (default 0.1).
+    pub q_tolerance_fraction: f64,
+    /// Loader `data_filtering` (off by default).
+    pub data_filtering: DataFilterOptions,
+    /// CLI `phi_filtering` applied after loading.
+    pub phi_filtering: PhiFilterOptions,
+    /// Cache settings; `None` disables caching.
+    pub cache: Option<CacheOptions>,
+}
+
+impl LoadOptions {
+    /// Options with the reference's defaults for everything but the file.
+    pub fn new(data_path: impl Into<PathBuf>) -> Self {
+        Self {
+            data_path: data_path.into(),
+            start_frame: 1,
+            end_frame: -1,
+            dt: 0.1,
+            wavevector_q: 0.0054,
+            q_tolerance_fraction: 0.1,
+            data_filtering: DataFilterOptions::default(),
+            phi_filtering: PhiFilterOptions::default(),
+            cache: None,
+        }
+    }
+
+    fn validate(&self) -> DataResult<()> {
+        let invalid = |option: &str, reason: String| DataError::InvalidOption {
+            option: option.into(),
+            reason,
+        };
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return Err(invalid(
+                "dt",
+                format!("must be a positive number, got {}", self.dt),
+            ));
+        }
+        if !self.wavevector_q.is_finite() {
+            return Err(invalid(
+                "wavevector_q",
+                format!("must be finite, got {}", self.wavevector_q),
+            ));
+        }
+        if !(self.q_tolerance_fraction.is_finite() && self.q_tolerance_fraction >= 0.0) {
+            return Err(invalid(
+                "q_tolerance_fraction",
+                format!("must be >= 0, got {}", self.q_tolerance_fraction),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fingerprint of the options that decide which pairs are selected.
+    fn selection_key(&self) -> String {
+        serde_json::json!({
+            "q_tolerance_fraction": self.q_tolerance_fraction,
+            "data_filtering": self.data_filtering,
+        })
+        .to_string()
+    }
+}
+
+/// Whether `path` names an `.npz` file.
+pub fn is_npz_path(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npz"))
+}
+
+/// Full pipeline: read (cache / NPZ / HDF5), apply the mandatory 'basic' diagonal
+/// correction, normalise phi to (−180, 180] and apply `phi_filtering`.
+pub fn load_xpcs_data(opts: &LoadOptions) -> DataResult<XpcsData> {
+    let mut data = load_uncorrected(opts)?;
+    apply_diagonal_correction(&mut data);
+    Ok(apply_phi_filtering(data, &opts.phi_filtering))
+}
+
+/// The mandatory 'basic' diagonal correction (model crate), angles in parallel.
+pub fn apply_diagonal_correction(data: &mut XpcsData) {
+    if !data.source.diagonal_corrected {
+        homodyne_model::diagonal::correct_basic_batch(data.c2_exp.view_mut());
+        data.source.diagonal_corrected = true;
+    }
+}
+
+/// Read the data without diagonal correction or phi filtering, going through the cache
+/// when one is configured (a stale, foreign or unreadable cache is rebuilt with a warning).
+pub fn load_uncorrected(opts: &LoadOptions) -> DataResult<XpcsData> {
+    opts.validate()?;
+    if is_npz_path(&opts.data_path) {
+        return read_npz_data(&opts.data_path, opts.dt);
+    }
+    let Some(cache) = &opts.cache else {
+        return read_hdf5(opts);
+    };
+    let cache_path = cache_file_path(cache, opts.wavevector_q, opts.start_frame, opts.end_frame)?;
+    let expect = cache_expectation(opts);
+    if cache_path.exists() {
+        match read_cache(&cache_path, &expect, &opts.data_path) {
+            Ok(Ok(data)) => {
+                tracing::info!(cache = %cache_path.display(), "loaded cached data");
+                return Ok(data);
+            }
+            Ok(Err(reason)) => tracing::warn!(
+                cache = %cache_path.display(),
+                "stale cache ({reason}): rebuilding from the data file"
+            ),
+            Err(e) => tracing::warn!(
+                cache = %cache_path.display(),
+                "unreadable cache ({e}): rebuilding from the data file"
+            ),
+        }
+    }
+    let mut data = read_hdf5(opts)?;
+    let meta = expect.metadata_for(&data);
+    match write_cache(&cache_path, &data, &meta, cache.compression) {
+        Ok(()) => data.source.cache_path = Some(cache_path),
+        Err(e) => tracing::warn!("cache not written: {e}"),
+    }
+    Ok(data)
+}
+
+fn cache_expectation(opts: &LoadOptions) -> CacheExpectation {
+    let size = std::fs::metadata(&opts.data_path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    CacheExpectation {
+        config_wavevector_q: opts.wavevector_q,
+        start_frame: opts.start_frame,
+        end_frame: opts.end_frame,
+        dt: opts.dt,
+        source_file: opts
+            .data_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source_size_bytes: size,
+        selection_key: opts.selection_key(),
+    }
+}
+
+/// Read an `.npz` data file holding the cache schema (metadata optional). Arrays are used
+/// as stored (no frame slicing); a time axis whose spacing disagrees with `dt` is warned about.
+pub fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
+    let c = read_npz_contents(path, false)?;
+    if c.t1.len() >= 2 {
+        let spacing = c.t1[1] - c.t1[0];
+        if ((spacing - dt) / dt).abs() > 1e-9 {
+            tracing::warn!(file = %path.display(), spacing, dt, "t1 spacing differs from dt");
+        }
+    }
+    Ok(XpcsData {
+        wavevector_q_list: c.wavevector_q_list,
+        phi_angles_list: c.phi_angles_list,
+        t1: c.t1,
+        t2: c.t2,
+        c2_exp: c.c2_exp,
+        dt,
+        source: SourceInfo {
+            data_path: path.to_path_buf(),
+            kind: SourceKind::NpzData,
+            cache_path: None,
+            datasets: Vec::new(),
+            frames: None,
+            n_frames_in_file: None,
+            diagonal_corrected: false,
+            phi_normalized: false,
+        },
+    })
+}
+
+/// Read an HDF5 file: detect the layout, label every matrix, select by q and
+/// `data_filtering`, then read and rebuild only the selected matrices on the frame window.
+pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
+    opts.validate()?;
+    let src = H5Source::open(&opts.data_path)?;
+    let layout = detect_layout(&src)?;
+    let pairs = match layout {
+        Layout::ApsU => aps_u::labelled_matrices(&src)?,
+        Layout::ApsOld => aps_old::labelled_matrices(&src)?,
+    };
+    let q: Vec<f64> = pairs.iter().map(|p| p.q).collect();
+    let phi: Vec<f64> = pairs.iter().map(|p| p.phi).collect();
+    let by_q = match layout {
+        Layout::ApsU => select_q_aps_u(&q, opts.wavevector_q),
+        Layout::ApsOld => select_q_aps_old(&q, opts.wavevector_q, opts.q_tolerance_fraction),
+    };
+    let filtered = data_filter_indices(&q, &phi, &opts.data_filtering);
+    let selected = intersect(&by_q, filtered.as_deref());
+    if selected.is_empty() {
+        let q_sel = by_q.first().map(|&i| q[i]).unwrap_or(f64::NAN);
+        return Err(DataError::EmptySelection {
+            path: src.path.clone(),
+            reason: format!(
+                "data_filtering keeps none of the {} pairs at the selected q = {q_sel}",
+                by_q.len()
+            ),
+        });
+    }
+    tracing::info!(
+        file = %src.path.display(),
+        layout = layout.name(),
+        q = q[selected[0]],
+        n_selected = selected.len(),
+        n_pairs = pairs.len(),
+        "selected (q, phi) pairs"
+    );
+    let names: Vec<String> = selected.iter().map(|&i| pairs[i].dataset.clone()).collect();
+    let (c2_exp, window, n_frames) = read_window_stack(&src, &names, |n| {
+        resolve_frames(opts.start_frame, opts.end_frame, n, &src.path)
+    })?;
+    let t = time_array(window.len(), opts.dt);
+    Ok(XpcsData {
+        wavevector_q_list: selected.iter().map(|&i| q[i]).collect(),
+        phi_angles_list: selected.iter().map(|&i| phi[i]).collect(),
+        t1: t.clone(),
+        t2: t,
+        c2_exp,
+        dt: opts.dt,
+        source: SourceInfo {
+            data_path: opts.data_path.clone(),
+            kind: SourceKind::Hdf5(layout),
+            cache_path: None,
+            datasets: names,
+            frames: Some(window),
+            n_frames_in_file: Some(n_frames),
+            diagonal_corrected: false,
+            phi_normalized: false,
+        },
+    })
+}
