@@ -5,12 +5,15 @@
 //! [`normal`] are fast f64 drivers of the same arithmetic for full-grid values and for
 //! least-squares normal equations (chi^2, J^T J, J^T r) accumulated without storing J.
 
+mod derivatives;
 pub mod diagonal;
 pub mod error;
 pub mod experiment;
 pub mod forward;
 pub mod kernel;
+pub mod layout;
 pub mod linalg;
+pub mod normal;
 pub mod params;
 pub mod scalar;
 pub mod scaling;
