@@ -1,0 +1,176 @@
+//! Data-side sections: `experimental_data`, `phi_filtering`, `data_filtering`,
+//! `quality_control` and `preprocessing` (spec 05 §5.1-5.6, 06 §6.2).
+
+use std::collections::BTreeMap;
+
+section! {
+    /// `experimental_data`: where the HDF5 file and the NPZ cache live.
+    pub struct ExperimentalData {
+        /// `folder/name` convenience path (read by CLI checks; the loader needs the next two).
+        pub file_path: Option<String> = None,
+        /// Folder of the HDF5 file.
+        pub data_folder_path: Option<String> = None,
+        /// File name of the HDF5 file.
+        pub data_file_name: Option<String> = None,
+        /// Folder for `phi_angles_list.txt`.
+        pub phi_angles_path: Option<String> = None,
+        /// Name of the phi angle list text file.
+        pub phi_angles_file: Option<String> = None,
+        /// Folder of the NPZ cache (default: the data folder).
+        pub cache_file_path: Option<String> = None,
+        /// Cache file name template (`${wavevector_q}`, `${start_frame}`, `${end_frame}`).
+        pub cache_filename_template: String =
+            "cached_c2_frames_${start_frame}_${end_frame}.npz".into(),
+        /// Compress the cache (`np.savez_compressed`).
+        pub cache_compression: bool = true,
+        /// Documentation only.
+        pub data_type: Option<String> = None,
+        /// Documentation only.
+        pub file_format: Option<String> = None,
+        /// Documentation only.
+        pub exchange_key: Option<String> = None,
+        /// Built-in default config: cache directory.
+        pub cache_directory: Option<String> = None,
+        /// Built-in default config: caching on/off.
+        pub use_caching: Option<bool> = None,
+        /// Seed-only key; the diagonal correction is always applied.
+        pub apply_diagonal_correction: Option<bool> = None,
+    }
+}
+
+impl ExperimentalData {
+    /// `data_folder_path/data_file_name` when both are set, else `file_path`.
+    pub fn data_file(&self) -> Option<std::path::PathBuf> {
+        match (&self.data_folder_path, &self.data_file_name) {
+            (Some(d), Some(n)) => Some(std::path::Path::new(d).join(n)),
+            (None, Some(n)) => Some(n.into()),
+            _ => self.file_path.as_ref().map(Into::into),
+        }
+    }
+
+    /// Cache folder: `cache_file_path`, else the data folder, else `.`.
+    pub fn cache_folder(&self) -> std::path::PathBuf {
+        self.cache_file_path
+            .as_deref()
+            .or(self.data_folder_path.as_deref())
+            .unwrap_or(".")
+            .into()
+    }
+}
+
+section! {
+    /// One `phi_filtering.target_ranges[*]` entry (degrees; `min > max` wraps).
+    pub struct AngleRange {
+        /// Lower edge in degrees.
+        pub min_angle: f64 = -180.0,
+        /// Upper edge in degrees.
+        pub max_angle: f64 = 180.0,
+        /// Free-text description.
+        pub description: Option<String> = None,
+    }
+}
+
+section! {
+    /// `phi_filtering`: the angle filter the CLI applies before every fit.
+    pub struct PhiFiltering {
+        /// Filter on/off.
+        pub enabled: bool = false,
+        /// Kept ranges; an angle is kept if it lies in any range.
+        pub target_ranges: Vec<AngleRange> = Vec::new(),
+        /// Template key, not read.
+        pub fallback_to_all_angles: bool = true,
+        /// Template key, not read.
+        pub algorithm: String = "range_based".into(),
+        /// Template key, not read.
+        pub tolerance: f64 = 3.0,
+        /// Template keys, not read.
+        pub quality_control: PhiQualityControl = PhiQualityControl::default(),
+    }
+}
+
+section! {
+    /// `phi_filtering.quality_control` (documentation only).
+    pub struct PhiQualityControl {
+        /// Not read.
+        pub min_angles_required: i64 = 1,
+        /// Not read.
+        pub max_angle_spread: f64 = 36.0,
+        /// Not read.
+        pub validate_coverage: bool = true,
+        /// Not read.
+        pub require_orthogonal_angles: bool = true,
+    }
+}
+
+section! {
+    /// `{min, max}` range (inclusive; for phi `min > max` wraps).
+    pub struct MinMax {
+        /// Lower edge.
+        pub min: Option<f64> = None,
+        /// Upper edge.
+        pub max: Option<f64> = None,
+    }
+}
+
+section! {
+    /// `data_filtering.frame_filtering`.
+    pub struct FrameFiltering {
+        /// Keep every `stride`-th frame.
+        pub stride: i64 = 1,
+    }
+}
+
+section! {
+    /// `data_filtering.quality_filtering`.
+    pub struct QualityFiltering {
+        /// Two-pass quality read on/off.
+        pub enabled: bool = false,
+    }
+}
+
+section! {
+    /// `data_filtering` (loader-side selection, off by default, spec 05 §5.6).
+    pub struct DataFiltering {
+        /// Filter on/off.
+        pub enabled: bool = false,
+        /// Inclusive q range.
+        pub q_range: Option<MinMax> = None,
+        /// Inclusive phi range (degrees; wraps when `min > max`).
+        pub phi_range: Option<MinMax> = None,
+        /// Quality threshold.
+        pub quality_threshold: Option<f64> = None,
+        /// `frame_filtering.stride`.
+        pub frame_filtering: FrameFiltering = FrameFiltering::default(),
+        /// `quality_filtering.enabled`.
+        pub quality_filtering: QualityFiltering = QualityFiltering::default(),
+        /// "AND" (default) or "OR".
+        pub combine_criteria: String = "AND".into(),
+        /// Empty selection → all indices.
+        pub fallback_on_empty: bool = true,
+        /// "basic".
+        pub validation_level: String = "basic".into(),
+    }
+}
+
+section! {
+    /// `quality_control` (only `enabled` is read, by the loader).
+    pub struct QualityControl {
+        /// Loader quality control on/off.
+        pub enabled: bool = false,
+        /// Documentation only.
+        pub angle_quality: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
+        /// Documentation only.
+        pub multi_angle_validation: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
+    }
+}
+
+section! {
+    /// `preprocessing` (undocumented loader feature; off by default).
+    pub struct Preprocessing {
+        /// Preprocessing pipeline on/off.
+        pub enabled: bool = false,
+        /// Stage settings, passed through unchanged.
+        #[serde(flatten)]
+        pub settings: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
+    }
+}

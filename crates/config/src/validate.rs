@@ -1,0 +1,408 @@
+//! Semantic checks on a typed [`Config`] (value ranges, allowed choices, consistency),
+//! collected into the [`ValidationReport`] together with the parse-time issues.
+//!
+//! Mirrors ConfigManager `_validate_config` and `get_cmc_config` validation (06 §6.1):
+//! what the reference rejects with `ValueError` is an error here, what it logs is a
+//! warning. Lines are looked up in the normalised [`Node`] tree by key path.
+
+use crate::config::Config;
+use crate::issues::ValidationReport;
+use crate::node::Node;
+use crate::params;
+use crate::sections::{AnalysisMode, AutoOr};
+
+/// The package version configs are compared against (major.minor).
+pub const PACKAGE_VERSION: &str = "2.23";
+
+/// Line of the key at a dotted path (`a.b[2].c`), 0 when unknown.
+pub fn line_of(tree: &Node, path: &str) -> u64 {
+    let mut node = tree;
+    let mut line = 0;
+    for part in path.split('.') {
+        let (key, idx) = match part.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let Some(e) = node.entry(key) else { return line };
+        line = e.key_line;
+        node = &e.value;
+        if let Some(i) = idx {
+            match &node.kind {
+                crate::node::NodeKind::Seq(v) if i < v.len() => {
+                    node = &v[i];
+                    line = node.line;
+                }
+                _ => return line,
+            }
+        }
+    }
+    line
+}
+
+struct Ctx<'a> {
+    tree: &'a Node,
+    report: &'a mut ValidationReport,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, path: &str, msg: impl Into<String>) {
+        let line = line_of(self.tree, path);
+        self.report.error(path, line, msg);
+    }
+    fn warning(&mut self, path: &str, msg: impl Into<String>) {
+        let line = line_of(self.tree, path);
+        self.report.warning(path, line, msg);
+    }
+    fn choice(&mut self, path: &str, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            self.error(
+                path,
+                format!("invalid value \"{value}\"; expected one of {}", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+/// Run every semantic check on `cfg`; `tree` is the normalised source tree.
+pub fn check(cfg: &Config, tree: &Node, report: &mut ValidationReport) {
+    let mut c = Ctx { tree, report };
+    version(cfg, &mut c);
+    analyzer(cfg, &mut c);
+    data(cfg, &mut c);
+    parameters(cfg, &mut c);
+    nlsq(cfg, &mut c);
+    cmc(cfg, &mut c);
+    if let Some(s) = &cfg.performance.strategy_override {
+        c.choice(
+            "performance.strategy_override",
+            s,
+            &["standard", "large", "chunked", "streaming"],
+        );
+    }
+    c.choice(
+        "optimization.method",
+        &cfg.optimization.method,
+        &["nlsq", "cmc", "both", "mcmc"],
+    );
+}
+
+fn version(cfg: &Config, c: &mut Ctx) {
+    let v = cfg.metadata.config_version.as_ref().or(cfg.config_version.as_ref());
+    if let Some(v) = v {
+        let mm: Vec<&str> = v.split('.').take(2).collect();
+        if mm.join(".") != PACKAGE_VERSION {
+            let path = if cfg.metadata.config_version.is_some() {
+                "metadata.config_version"
+            } else {
+                "config_version"
+            };
+            c.warning(
+                path,
+                format!("config version {v} differs from package version {PACKAGE_VERSION}"),
+            );
+        }
+    }
+}
+
+fn analyzer(cfg: &Config, c: &mut Ctx) {
+    let ap = &cfg.analyzer_parameters;
+    if c.tree.get_path("analyzer_parameters.dt").is_none() {
+        c.warning("analyzer_parameters.dt", "missing; using dt = 0.1 s");
+    }
+    if !(ap.dt.is_finite() && ap.dt > 0.0) {
+        c.error("analyzer_parameters.dt", format!("must be a positive number of seconds, found {}", ap.dt));
+    }
+    if ap.start_frame < 1 {
+        c.warning(
+            "analyzer_parameters.start_frame",
+            format!("frames are 1-based; {} is treated as 1", ap.start_frame),
+        );
+    }
+    if ap.end_frame != -1 && ap.end_frame < ap.start_frame.max(1) {
+        c.error(
+            "analyzer_parameters.end_frame",
+            format!(
+                "must be -1 (all frames) or ≥ start_frame ({}), found {}",
+                ap.start_frame, ap.end_frame
+            ),
+        );
+    }
+    if !(ap.scattering.wavevector_q.is_finite() && ap.scattering.wavevector_q > 0.0) {
+        c.error(
+            "analyzer_parameters.scattering.wavevector_q",
+            format!("must be a positive wavevector in Å⁻¹, found {}", ap.scattering.wavevector_q),
+        );
+    }
+    let gap = ap.geometry.stator_rotor_gap;
+    if !(gap.is_finite() && gap > 0.0) {
+        c.error(
+            "analyzer_parameters.geometry.stator_rotor_gap",
+            format!("must be a positive length in Å, found {gap}"),
+        );
+    }
+}
+
+fn data(cfg: &Config, c: &mut Ctx) {
+    let ed = &cfg.experimental_data;
+    if ed.data_folder_path.is_none() || ed.data_file_name.is_none() {
+        c.warning(
+            "experimental_data",
+            "data_folder_path and data_file_name are needed to load data (or pass --data-file)",
+        );
+    }
+    for (i, r) in cfg.phi_filtering.target_ranges.iter().enumerate() {
+        for (k, v) in [("min_angle", r.min_angle), ("max_angle", r.max_angle)] {
+            if !v.is_finite() {
+                c.error(&format!("phi_filtering.target_ranges[{i}].{k}"), "must be a finite angle in degrees");
+            } else if v.abs() > 360.0 {
+                c.warning(
+                    &format!("phi_filtering.target_ranges[{i}].{k}"),
+                    format!("|{v}| > 360 degrees"),
+                );
+            }
+        }
+    }
+    let df = &cfg.data_filtering;
+    c.choice("data_filtering.combine_criteria", &df.combine_criteria.to_ascii_uppercase(), &["AND", "OR"]);
+    if df.frame_filtering.stride < 1 {
+        c.error("data_filtering.frame_filtering.stride", "must be ≥ 1");
+    }
+    if let Some(q) = &df.q_range
+        && let (Some(a), Some(b)) = (q.min, q.max)
+        && a > b
+    {
+        c.error("data_filtering.q_range", format!("min {a} > max {b}"));
+    }
+    if cfg.q_tolerance_fraction <= 0.0 {
+        c.error("q_tolerance_fraction", "must be positive");
+    }
+}
+
+fn parameters(cfg: &Config, c: &mut Ctx) {
+    let mode = cfg.analysis_mode;
+    // Bounds entries.
+    for (i, b) in cfg.parameter_space.bounds.iter().enumerate() {
+        let p = format!("parameter_space.bounds[{i}]");
+        if b.name.is_empty() {
+            c.error(&format!("{p}.name"), "missing parameter name");
+            continue;
+        }
+        if !params::is_known_name(&b.name) {
+            c.warning(&format!("{p}.name"), format!("unknown parameter \"{}\" (ignored)", b.name));
+        } else if mode == AnalysisMode::Static
+            && !params::STATIC_PARAMS.contains(&b.name.as_str())
+            && !params::SCALING_PARAMS.contains(&b.name.as_str())
+        {
+            // Laminar-only bounds in a static config are harmless.
+        }
+        if let (Some(lo), Some(hi)) = (b.min, b.max)
+            && !(lo < hi)
+        {
+            c.error(&format!("{p}.min"), format!("min ({lo}) must be < max ({hi}) for {}", b.name));
+        }
+        if let Some(t) = &b.r#type {
+            c.choice(&format!("{p}.type"), t, &params::PRIOR_TYPES);
+        }
+        if let Some(s) = b.prior_sigma
+            && !(s > 0.0)
+        {
+            c.error(&format!("{p}.prior_sigma"), format!("must be > 0, found {s}"));
+        }
+    }
+    let bounds = cfg.parameter_bounds();
+    let ip = &cfg.initial_parameters;
+    if let Some(names) = &ip.parameter_names {
+        for (i, n) in names.iter().enumerate() {
+            if !params::is_known_name(n) {
+                c.error(
+                    &format!("initial_parameters.parameter_names[{i}]"),
+                    format!("unknown parameter \"{n}\"; expected one of {}", params::LAMINAR_PARAMS.join(", ")),
+                );
+            } else if !mode.physical_names().contains(&n.as_str()) && !params::SCALING_PARAMS.contains(&n.as_str()) {
+                c.warning(
+                    &format!("initial_parameters.parameter_names[{i}]"),
+                    format!("\"{n}\" is not a parameter of the {mode} model"),
+                );
+            }
+        }
+        if let Some(values) = &ip.values {
+            if values.len() != names.len() {
+                c.error(
+                    "initial_parameters.values",
+                    format!(
+                        "{} values for {} parameter_names; bound midpoints are used instead",
+                        values.len(),
+                        names.len()
+                    ),
+                );
+            } else {
+                for (i, (n, v)) in names.iter().zip(values).enumerate() {
+                    if let Some(b) = bounds.get(n)
+                        && !b.contains(*v)
+                    {
+                        c.warning(
+                            &format!("initial_parameters.values[{i}]"),
+                            format!("{n} = {v} lies outside its bounds [{}, {}]", b.min, b.max),
+                        );
+                    }
+                }
+            }
+        }
+    } else if ip.values.is_some() {
+        c.warning(
+            "initial_parameters.values",
+            format!("values without parameter_names are read in the {mode} order"),
+        );
+    }
+    for key in ["active_parameters"] {
+        if let Some(list) = &ip.active_parameters {
+            for (i, n) in list.iter().enumerate() {
+                if !params::is_known_name(n) {
+                    c.error(&format!("initial_parameters.{key}[{i}]"), format!("unknown parameter \"{n}\""));
+                }
+            }
+        }
+    }
+    if let Some(f) = &ip.fixed_parameters {
+        for n in f.names() {
+            if !params::is_known_name(&n) {
+                c.error("initial_parameters.fixed_parameters", format!("unknown parameter \"{n}\""));
+            }
+        }
+    }
+    let pas = &ip.per_angle_scaling;
+    for (k, v, name) in [("contrast", &pas.contrast, "contrast"), ("offset", &pas.offset, "offset")] {
+        if let Some(v) = v {
+            let b = bounds.get(name);
+            for (i, x) in v.iter().enumerate() {
+                if let Some(b) = b
+                    && !b.contains(*x)
+                {
+                    c.warning(
+                        &format!("initial_parameters.per_angle_scaling.{k}[{i}]"),
+                        format!("{x} lies outside the {name} bounds [{}, {}]", b.min, b.max),
+                    );
+                }
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (&pas.contrast, &pas.offset)
+        && a.len() != b.len()
+        && a.len() != 1
+        && b.len() != 1
+    {
+        c.error(
+            "initial_parameters.per_angle_scaling",
+            format!("contrast has {} values but offset has {}", a.len(), b.len()),
+        );
+    }
+}
+
+fn nlsq(cfg: &Config, c: &mut Ctx) {
+    let n = &cfg.optimization.nlsq;
+    const P: &str = "optimization.nlsq";
+    if !(n.memory_fraction > 0.0 && n.memory_fraction < 1.0) {
+        c.warning(&format!("{P}.memory_fraction"), format!("{} is outside (0, 1)", n.memory_fraction));
+    }
+    if n.max_iterations > 50_000 {
+        c.warning(&format!("{P}.max_iterations"), format!("{} is very large (> 50000)", n.max_iterations));
+    }
+    if n.tolerance > 1e-4 || n.tolerance < 1e-14 {
+        c.warning(&format!("{P}.tolerance"), format!("{} is outside [1e-14, 1e-4]", n.tolerance));
+    }
+    if n.force_stratified_ls == Some(true) {
+        c.warning(&format!("{P}.force_stratified_ls"), "forces the stratified least-squares path");
+    }
+    c.choice(&format!("{P}.loss"), &n.loss, &["linear", "soft_l1", "huber", "cauchy", "arctan"]);
+    if !(n.f_scale > 0.0) {
+        c.error(&format!("{P}.f_scale"), "must be > 0");
+    }
+    let ad = &n.anti_degeneracy;
+    c.choice(
+        &format!("{P}.anti_degeneracy.per_angle_mode"),
+        &ad.per_angle_mode,
+        &["auto", "constant", "individual", "fourier", "auto_averaged", "fixed_constant"],
+    );
+    if ad.fourier_order < 1 {
+        c.error(&format!("{P}.anti_degeneracy.fourier_order"), "must be ≥ 1");
+    }
+    if cfg.analysis_mode == AnalysisMode::LaminarFlow && ad.enable && !ad.hierarchical.enable {
+        c.warning(
+            &format!("{P}.anti_degeneracy.hierarchical.enable"),
+            "laminar flow with hierarchical optimisation disabled is prone to degeneracy",
+        );
+    }
+    if let Some(s) = &n.strategy {
+        c.choice(&format!("{P}.strategy"), s, &["standard", "large", "chunked", "streaming"]);
+    }
+}
+
+fn cmc(cfg: &Config, c: &mut Ctx) {
+    let m = &cfg.optimization.cmc;
+    const P: &str = "optimization.cmc";
+    if m.min_points_for_cmc == 0 {
+        c.error(&format!("{P}.min_points_for_cmc"), "must be a positive integer");
+    }
+    c.choice(
+        &format!("{P}.per_angle_mode"),
+        &m.per_angle_mode,
+        &["auto", "constant", "constant_averaged", "individual"],
+    );
+    c.choice(&format!("{P}.sharding.strategy"), &m.sharding.strategy, &["stratified", "random", "contiguous"]);
+    if m.sharding.num_shards == AutoOr::Value(0) {
+        c.error(&format!("{P}.sharding.num_shards"), "must be \"auto\" or a positive integer");
+    }
+    if m.sharding.max_points_per_shard == AutoOr::Value(0) {
+        c.error(&format!("{P}.sharding.max_points_per_shard"), "must be \"auto\" or a positive integer");
+    }
+    const BACKENDS: [&str; 6] = ["auto", "pjit", "multiprocessing", "pbs", "slurm", "jax"];
+    match &m.backend {
+        Some(crate::sections::CmcBackend::Name(n)) => {
+            if !["jax", "numpy"].contains(&n.as_str()) && !BACKENDS.contains(&n.as_str()) {
+                c.error(&format!("{P}.backend"), format!("invalid backend \"{n}\"; expected jax, numpy or one of {}", BACKENDS.join(", ")));
+            }
+        }
+        Some(crate::sections::CmcBackend::Config(b)) => c.choice(&format!("{P}.backend.name"), &b.name, &BACKENDS),
+        None => {}
+    }
+    c.choice(&format!("{P}.backend_config.name"), &m.backend_config.name, &BACKENDS);
+    c.choice(
+        &format!("{P}.combination.method"),
+        &m.combination.method,
+        &["consensus_mc", "robust_consensus_mc", "weighted_gaussian", "simple_average", "auto"],
+    );
+    for (k, v) in [
+        ("combination.min_success_rate", m.combination.min_success_rate),
+        ("combination.min_success_rate_warning", m.combination.min_success_rate_warning),
+        ("validation.min_success_rate", m.validation.min_success_rate),
+        ("validation.max_divergence_rate", m.validation.max_divergence_rate),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            c.error(&format!("{P}.{k}"), format!("must be in [0, 1], found {v}"));
+        }
+    }
+    let ps = &m.per_shard_mcmc;
+    for (k, v) in [("num_warmup", ps.num_warmup), ("num_samples", ps.num_samples), ("num_chains", ps.num_chains)] {
+        if v == 0 {
+            c.error(&format!("{P}.per_shard_mcmc.{k}"), "must be a positive integer");
+        }
+    }
+    c.choice(&format!("{P}.per_shard_mcmc.chain_method"), &ps.chain_method, &["parallel", "sequential", "vectorized"]);
+    if !(ps.target_accept_prob > 0.0 && ps.target_accept_prob < 1.0) {
+        c.error(&format!("{P}.per_shard_mcmc.target_accept_prob"), "must be in (0, 1)");
+    }
+    if let Some(e) = m.validation.min_per_shard_ess
+        && e < 0.0
+    {
+        c.error(&format!("{P}.validation.min_per_shard_ess"), "must be ≥ 0");
+    }
+    if m.validation.max_per_shard_rhat < 1.0 {
+        c.error(&format!("{P}.validation.max_per_shard_rhat"), "must be ≥ 1.0");
+    }
+    let mc = &cfg.optimization.mcmc;
+    for (k, v) in [("num_warmup", mc.num_warmup), ("num_samples", mc.num_samples), ("num_chains", mc.num_chains)] {
+        if v == 0 {
+            c.error(&format!("optimization.mcmc.{k}"), "must be a positive integer");
+        }
+    }
+}
