@@ -110,8 +110,31 @@ impl Neville {
 
     /// Best value and error estimate per component (NaN / infinity where no
     /// extrapolated entry exists yet).
+    ///
+    /// As a guard against a chance agreement of neighbouring entries far
+    /// from the asymptotic regime, the estimate is raised to at least the
+    /// distance from the best value to the closest extrapolated entry of the
+    /// last row (other than the best entry itself).
     pub fn finish(self) -> (Vec<f64>, Vec<f64>) {
-        (self.best, self.best_err)
+        let (mut best, mut err) = (self.best, self.best_err);
+        for c in 0..best.len() {
+            let cross = self
+                .prev
+                .iter()
+                .skip(1)
+                .map(|row| row[c])
+                .filter(|&v| v != best[c])
+                .map(|v| (v - best[c]).abs())
+                .fold(f64::INFINITY, f64::min);
+            let in_last_row = self.prev.iter().skip(1).any(|row| row[c] == best[c]);
+            if !in_last_row && cross.is_finite() {
+                err[c] = err[c].max(cross);
+            }
+            if !err[c].is_finite() {
+                best[c] = f64::NAN;
+            }
+        }
+        (best, err)
     }
 }
 

@@ -4,15 +4,18 @@
 //!
 //! For parameter `k` with typical scale `s = max(|x_k|, 1)` a coarse probe at
 //! `h_c = noise^(1/4) * s` (`noise` = [`DiffConfig::function_noise`]) gives the
-//! first and second difference quotients `D1 ≈ f'`, `D2 ≈ f''` (Euclidean norms
-//! over the outputs of a vector function). When the second difference is well
-//! above its own round-off level, two length scales follow:
+//! first and second difference quotients `D1 ≈ f'`, `D2 ≈ f''`. When the
+//! second difference is well above its own round-off level
+//! (`|D2| > 64 noise |f| / h_c^2`), two length scales follow:
 //!
 //! * `L_noise  = sqrt(F / |f''|)` with `F = max(|f|, |x_k| |f'|)`, the scale
 //!   at which round-off and truncation balance (`F` is the size of the values
-//!   whose round-off pollutes the differences);
+//!   whose round-off pollutes the differences); for a vector function the
+//!   Euclidean norms over the outputs are used;
 //! * `L_taylor = min(L_noise, |f'| / |f''|)`, a proxy for the distance over
-//!   which the Taylor expansion is useful.
+//!   which the Taylor expansion is useful; for a vector function it is the
+//!   minimum of the per-output values over outputs with measurable curvature,
+//!   so one sharply curved output cannot be hidden by large, flat ones.
 //!
 //! If `L_taylor < h_c / 4` the probe was too coarse and is repeated at
 //! `h_c = L_taylor` (at most three times); if a probe point is not finite the
@@ -106,7 +109,7 @@ pub(crate) fn probe(
     let mut hc = noise.powf(0.25) * s;
     let mut xs = x.to_vec();
     let f0n = norm(f0);
-    for _attempt in 0..4 {
+    for attempt in 0..4 {
         xs[k] = xk + hc;
         let hp = xs[k] - xk;
         let fp = ev.eval(&xs)?;
@@ -133,20 +136,34 @@ pub(crate) fn probe(
             .zip(f0)
             .map(|((a, b), c)| (a - 2.0 * c + b) / (hp * hm))
             .collect();
+        // Per-component Taylor scale over components whose curvature is
+        // measurable: the smallest one limits the Richardson steps.
+        let mut l_taylor = f64::INFINITY;
+        for c in 0..f0.len() {
+            let mag = f0[c].abs().max(fp[c].abs()).max(fm[c].abs());
+            let a2 = d2[c].abs();
+            if a2 > 64.0 * noise * mag / (h * h) && a2.is_finite() {
+                let big_f = mag.max(xk.abs() * d1[c].abs());
+                let lc = (big_f / a2).sqrt().min(d1[c].abs() / a2);
+                l_taylor = l_taylor.min(lc);
+            }
+        }
         let (d1n, d2n) = (norm(&d1), norm(&d2));
         let fmag = f0n.max(norm(&fp)).max(norm(&fm));
-        let d2_noise = 4.0 * noise * fmag / (h * h);
-        if !(d2n > 16.0 * d2_noise) || !d2n.is_finite() {
-            return Ok(LengthScales::fallback(s));
-        }
-        let big_f = fmag.max(xk.abs() * d1n);
-        let l_noise = (big_f / d2n).sqrt();
-        let l_taylor = if d1n > 0.0 {
-            l_noise.min(d1n / d2n)
+        let measured = d2n > 64.0 * noise * fmag / (h * h) && d2n.is_finite();
+        let l_noise = if measured {
+            (fmag.max(xk.abs() * d1n) / d2n).sqrt()
         } else {
-            l_noise
+            s
         };
-        if l_taylor < 0.25 * hc && _attempt < 3 {
+        if !l_taylor.is_finite() {
+            if !measured {
+                return Ok(LengthScales::fallback(s));
+            }
+            l_taylor = s;
+        }
+        let l_taylor = l_taylor.min(l_noise);
+        if l_taylor < 0.25 * hc && attempt < 3 {
             hc = l_taylor.max(1e-8 * s);
             continue;
         }
