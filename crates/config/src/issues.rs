@@ -120,6 +120,14 @@ impl ValidationReport {
         self.push(Severity::Info, path, line, message);
     }
 
+    /// Sort each list by line (issues without a line last), keeping the discovery order
+    /// among equal lines.
+    pub fn sort_by_line(&mut self) {
+        for list in [&mut self.errors, &mut self.warnings, &mut self.info] {
+            list.sort_by_key(|i| i.line.unwrap_or(u64::MAX));
+        }
+    }
+
     /// Every issue, errors first.
     pub fn all(&self) -> impl Iterator<Item = &Issue> {
         self.errors

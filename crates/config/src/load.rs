@@ -113,9 +113,11 @@ fn analyse(
     }
     let config: Option<Config> = crate::de::read(&tree, "", &mut report);
     let Some(config) = config else {
+        report.sort_by_line();
         return (None, report);
     };
     crate::validate::check(&config, &tree, &mut report);
+    report.sort_by_line();
     let loaded = Loaded {
         config,
         report: report.clone(),

@@ -362,10 +362,16 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
                 c.error(&format!("{P}.backend"), format!("invalid backend \"{n}\"; expected jax, numpy or one of {}", BACKENDS.join(", ")));
             }
         }
-        Some(crate::sections::CmcBackend::Config(b)) => c.choice(&format!("{P}.backend.name"), &b.name, &BACKENDS),
+        Some(crate::sections::CmcBackend::Config(b)) => {
+            if let Some(n) = &b.name {
+                c.choice(&format!("{P}.backend.name"), n, &BACKENDS);
+            }
+        }
         None => {}
     }
-    c.choice(&format!("{P}.backend_config.name"), &m.backend_config.name, &BACKENDS);
+    if let Some(n) = &m.backend_config.name {
+        c.choice(&format!("{P}.backend_config.name"), n, &BACKENDS);
+    }
     c.choice(
         &format!("{P}.combination.method"),
         &m.combination.method,

@@ -66,7 +66,7 @@ impl CmcBackend {
     pub fn name(&self) -> &str {
         match self {
             CmcBackend::Name(n) => n,
-            CmcBackend::Config(c) => &c.name,
+            CmcBackend::Config(c) => c.name.as_deref().unwrap_or("auto"),
         }
     }
 }
@@ -110,13 +110,14 @@ section! {
 }
 
 impl CmcConfig {
-    /// Effective backend name: `backend_config.name`, else `backend`, with legacy
+    /// Effective backend name: `backend_config.name` when present, else `backend`, else
+    /// `"auto"`, with legacy
     /// `"jax"` mapped to `"multiprocessing"` (04 §4.2).
     pub fn effective_backend(&self) -> String {
-        let name = if self.backend_config.name != "auto" || self.backend.is_none() {
-            self.backend_config.name.as_str()
-        } else {
-            self.backend.as_ref().map_or("auto", CmcBackend::name)
+        let name = match (&self.backend_config.name, &self.backend) {
+            (Some(n), _) => n.as_str(),
+            (None, Some(b)) => b.name(),
+            (None, None) => "auto",
         };
         if name == "jax" {
             "multiprocessing".into()
@@ -137,8 +138,8 @@ impl CmcConfig {
 section! {
     /// `optimization.cmc.backend_config`.
     pub struct BackendConfig {
-        /// auto | pjit | multiprocessing | pbs | slurm | jax.
-        pub name: String = "auto".into(),
+        /// auto | pjit | multiprocessing | pbs | slurm | jax (`null`/absent: use `backend`).
+        pub name: Option<String> = None,
         /// Checkpoints on/off.
         pub enable_checkpoints: bool = true,
         /// Checkpoint every N shards.
