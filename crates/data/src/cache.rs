@@ -367,6 +367,7 @@ pub fn write_cache(
 }
 
 /// Arrays of a cache or data NPZ file, checked for shape consistency and finiteness.
+#[derive(Debug, Clone)]
 pub struct NpzContents {
     pub wavevector_q_list: Array1<f64>,
     pub phi_angles_list: Array1<f64>,
