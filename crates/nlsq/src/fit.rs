@@ -1,0 +1,480 @@
+//! The fit driver: builds the problem (per-angle mode, layout, bounds, strategy), runs
+//! local solves with recovery, and assembles the result.
+//!
+//! [`Fitter`] is prepared once; [`Fitter::solve_from`] runs one local solve with the
+//! chosen execution strategy from any start (what multi-start and CMA-ES refinement
+//! will call), [`Fitter::fit`] runs the full attempt/recovery loop and
+//! [`Fitter::result`] turns any [`LocalSolution`] into an [`NlsqResult`].
+
+use std::time::Instant;
+
+use homodyne_model::Experiment;
+use homodyne_model::layout::ParameterLayout;
+use homodyne_model::params::AnalysisMode;
+use homodyne_model::scaling::{AngleMap, ScalingKind, quantile_estimates};
+use ndarray::ArrayView3;
+use tracing::{debug, info, warn};
+
+use crate::bounds::ParameterBounds;
+use crate::covariance::{self, map_covariance, per_angle_map};
+use crate::error::NlsqError;
+use crate::init::InitialValues;
+use crate::loss::RobustLoss;
+use crate::options::{NlsqOptions, XScale};
+use crate::problem::{Normalized, Objective, Problem};
+use crate::recovery::{self, RecoveryStart};
+use crate::result::{NlsqResult, QualityFlag, Status, quality_checks};
+use crate::solver::{LocalSolution, SolverOptions, lbfgs, trf};
+use crate::strategy::{self, Strategy, StrategyDecision};
+
+/// A prepared fit.
+pub struct Fitter<'a> {
+    problem: Problem<'a>,
+    decision: StrategyDecision,
+    options: NlsqOptions,
+    bounds: ParameterBounds,
+    x0: Vec<f64>,
+    initial_per_angle: Vec<f64>,
+    sigma_is_default: bool,
+    warnings: Vec<String>,
+}
+
+/// One-call fit: prepare and run with recovery.
+pub fn fit(
+    experiment: &Experiment,
+    c2: ArrayView3<f64>,
+    sigma: Option<ArrayView3<f64>>,
+    initial: &InitialValues,
+    bounds: &ParameterBounds,
+    options: &NlsqOptions,
+) -> Result<NlsqResult, NlsqError> {
+    Ok(Fitter::new(experiment, c2, sigma, initial, bounds, options)?.fit())
+}
+
+impl<'a> Fitter<'a> {
+    /// Validate everything and build the objective. `sigma = None` uses 0.01.
+    pub fn new(
+        experiment: &'a Experiment,
+        c2: ArrayView3<'a, f64>,
+        sigma: Option<ArrayView3<'a, f64>>,
+        initial: &InitialValues,
+        bounds: &ParameterBounds,
+        options: &NlsqOptions,
+    ) -> Result<Self, NlsqError> {
+        options.validate()?;
+        let mode = initial.validate(experiment)?;
+        bounds.validate(mode)?;
+        let n_phi = experiment.n_phi();
+        let kind = ScalingKind::resolve(
+            options.per_angle_mode,
+            n_phi,
+            options.constant_scaling_threshold,
+            options.fourier_order,
+        );
+        let (fixed_c, fixed_o) = if kind == ScalingKind::FixedConstant {
+            let expected = [n_phi, experiment.n_t(), experiment.n_t()];
+            if c2.shape() != expected {
+                return Err(homodyne_model::ModelError::Shape {
+                    got: c2.shape().to_vec(),
+                    expected: expected.to_vec(),
+                }
+                .into());
+            }
+            quantile_estimates(c2, &experiment.t, bounds.contrast, bounds.offset, false)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let layout = ParameterLayout::new(
+            mode,
+            kind,
+            AngleMap::for_kind(kind, &experiment.phi_deg, &fixed_c),
+            AngleMap::for_kind(kind, &experiment.phi_deg, &fixed_o),
+            &initial.physical,
+            &initial.fixed,
+        )?;
+        let (lower, upper) = bounds.for_layout(&layout);
+        let mut warnings = Vec::new();
+        let raw = layout.encode(&initial.physical, &initial.contrast, &initial.offset);
+        let names = layout.names();
+        let x0: Vec<f64> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let c = v.clamp(lower[i], upper[i]);
+                if c != v {
+                    warnings.push(format!(
+                        "initial {} = {v} outside [{}, {}]; clipped to {c}",
+                        names[i], lower[i], upper[i]
+                    ));
+                }
+                c
+            })
+            .collect();
+        for w in &warnings {
+            warn!("{w}");
+        }
+        let decoded = layout.decode(&x0);
+        let mut initial_per_angle = decoded.contrast;
+        initial_per_angle.extend(decoded.offset);
+        initial_per_angle.extend(decoded.physical);
+
+        let memory = strategy::estimate(
+            experiment.n_points(),
+            layout.n_params(),
+            options.memory_limit_gb,
+            options.memory_fraction,
+        );
+        let (chosen, reason) = strategy::choose(&memory, options.strategy);
+        let n_t = experiment.n_t();
+        let chunks = match chosen {
+            Strategy::Standard => vec![0..n_t],
+            Strategy::Chunked | Strategy::Streaming => {
+                strategy::row_chunks(n_t, n_phi, options.chunk_points, 2.min(n_t))
+            }
+        };
+        let decision = StrategyDecision {
+            strategy: chosen,
+            reason,
+            memory,
+            n_chunks: chunks.len(),
+        };
+        info!(
+            strategy = %decision.strategy,
+            reason = %decision.reason,
+            chunks = decision.n_chunks,
+            "nlsq execution strategy"
+        );
+        let problem = Problem::new(
+            experiment,
+            c2,
+            sigma,
+            layout,
+            lower,
+            upper,
+            RobustLoss::new(options.loss, options.f_scale),
+            chunks,
+        )?;
+        Ok(Fitter {
+            problem,
+            decision,
+            options: options.clone(),
+            bounds: bounds.clone(),
+            x0,
+            initial_per_angle,
+            sigma_is_default: sigma.is_none(),
+            warnings,
+        })
+    }
+
+    pub fn problem(&self) -> &Problem<'a> {
+        &self.problem
+    }
+    pub fn decision(&self) -> &StrategyDecision {
+        &self.decision
+    }
+    /// The encoded (and clipped) start.
+    pub fn start(&self) -> &[f64] {
+        &self.x0
+    }
+
+    fn solver_options(&self) -> SolverOptions {
+        let o = &self.options;
+        SolverOptions {
+            ftol: o.ftol,
+            xtol: o.xtol,
+            gtol: o.gtol,
+            max_nfev: o.max_nfev.unwrap_or(100 * self.problem.n_params().max(1)),
+            max_iterations: o.max_iterations,
+            x_scale: o.x_scale.clone(),
+            polish_steps: o.polish_steps,
+        }
+    }
+
+    /// One local solve from `x0` (optimiser vector) with the chosen strategy.
+    pub fn solve_from(&self, x0: &[f64]) -> Result<LocalSolution, NlsqError> {
+        let (lb, ub) = (self.problem.lower(), self.problem.upper());
+        let opts = self.solver_options();
+        match self.decision.strategy {
+            Strategy::Standard | Strategy::Chunked => trf::solve(&self.problem, x0, lb, ub, &opts),
+            Strategy::Streaming => self.solve_streaming(x0, &opts),
+        }
+    }
+
+    fn solve_streaming(
+        &self,
+        x0: &[f64],
+        opts: &SolverOptions,
+    ) -> Result<LocalSolution, NlsqError> {
+        let (lb, ub) = (self.problem.lower(), self.problem.upper());
+        let normalized = Normalized::new(&self.problem, lb, ub);
+        let s = &self.options.streaming;
+        let u0 = normalized.to_u(&trf::make_strictly_feasible(x0, lb, ub, 1e-10));
+        let warm = lbfgs::warmup(
+            &normalized,
+            &u0,
+            s.warmup_iterations,
+            s.warmup_rtol,
+            s.lbfgs_memory,
+            s.max_step,
+        )?;
+        debug!(
+            iterations = warm.iterations,
+            cost = warm.equations.cost,
+            "L-BFGS warm-up"
+        );
+        let n = x0.len();
+        let mut opts = opts.clone();
+        let width: Vec<f64> = normalized
+            .to_x(&vec![1.0; n])
+            .iter()
+            .zip(normalized.to_x(&vec![0.0; n]))
+            .map(|(a, b)| a - b)
+            .collect();
+        opts.x_scale = match &opts.x_scale {
+            XScale::Jacobian => XScale::Jacobian,
+            XScale::InitialMagnitude => XScale::Values(
+                x0.iter()
+                    .zip(&width)
+                    .map(|(x, w)| (x.abs() + 1e-3) / w)
+                    .collect(),
+            ),
+            XScale::Values(v) => XScale::Values(v.iter().zip(&width).map(|(s, w)| s / w).collect()),
+        };
+        opts.max_nfev = opts.max_nfev.saturating_sub(warm.nfev).max(1);
+        let (zeros, ones) = (vec![0.0; n], vec![1.0; n]);
+        let mut sol = trf::solve(&normalized, &warm.u, &zeros, &ones, &opts)?;
+        sol.x = normalized.to_x(&sol.x);
+        sol.equations = normalized.to_x_equations(&sol.equations);
+        sol.initial_cost = warm.initial_cost;
+        sol.iterations += warm.iterations;
+        sol.nfev += warm.nfev;
+        sol.njev += warm.njev;
+        sol.accepted_steps += warm.iterations;
+        Ok(sol)
+    }
+
+    /// Full fit from the prepared start, with recovery when enabled.
+    pub fn fit(&self) -> NlsqResult {
+        self.fit_from(&self.x0.clone())
+    }
+
+    /// Full fit from `x0` (optimiser vector), with recovery when enabled.
+    pub fn fit_from(&self, x0: &[f64]) -> NlsqResult {
+        let started = Instant::now();
+        let (lb, ub) = (self.problem.lower(), self.problem.upper());
+        let mut actions = Vec::new();
+        let mut best: Option<(LocalSolution, usize)> = None;
+        let max_attempts = if self.options.recovery {
+            1 + self
+                .options
+                .max_recovery_attempts
+                .min(RecoveryStart::ORDER.len())
+        } else {
+            1
+        };
+        let mut succeeded = false;
+        let mut last_error = None;
+        for attempt in 0..max_attempts {
+            let start = if attempt == 0 {
+                x0.to_vec()
+            } else {
+                let kind = RecoveryStart::ORDER[attempt - 1];
+                actions.push(kind.action().to_string());
+                kind.start(x0, lb, ub, attempt as u64)
+            };
+            match self.solve_from(&start) {
+                Ok(sol) => {
+                    let failure = recovery::diagnose(&sol, self.options.ftol);
+                    let better = best
+                        .as_ref()
+                        .is_none_or(|(b, _)| sol.equations.cost < b.equations.cost);
+                    if let Some(why) = failure {
+                        warn!(attempt, why, "nlsq attempt failed");
+                        actions.push(format!("attempt_{}_failed: {why}", attempt + 1));
+                        if better {
+                            best = Some((sol, attempt));
+                        }
+                        continue;
+                    }
+                    best = Some((sol, attempt));
+                    succeeded = true;
+                    break;
+                }
+                Err(e) => {
+                    warn!(attempt, error = %e, "nlsq attempt failed");
+                    actions.push(format!("attempt_{}_failed: {e}", attempt + 1));
+                    last_error = Some(e.to_string());
+                }
+            }
+        }
+        let elapsed_before = started.elapsed().as_secs_f64();
+        match best {
+            Some((sol, attempt)) => {
+                let status = if !succeeded {
+                    Status::Failed
+                } else if !sol.termination.converged() {
+                    Status::MaxIter
+                } else if attempt == 0 {
+                    Status::Converged
+                } else {
+                    Status::ConvergedWithRecovery
+                };
+                let mut result = self.result(&sol, status, actions);
+                result.execution_time = started.elapsed().as_secs_f64().max(elapsed_before);
+                result
+            }
+            None => {
+                let mut result = self.failed_result(
+                    x0,
+                    actions,
+                    last_error.unwrap_or_else(|| "no attempt ran".into()),
+                );
+                result.execution_time = started.elapsed().as_secs_f64();
+                result
+            }
+        }
+    }
+
+    /// Result assembled from a local solution with the given status.
+    pub fn result(&self, sol: &LocalSolution, status: Status, actions: Vec<String>) -> NlsqResult {
+        let layout = self.problem.layout();
+        let p = layout.n_params();
+        let n_points = sol.equations.n_points;
+        let dof = n_points.saturating_sub(p);
+        let chi2 = sol.equations.chi2;
+        let reduced = if dof > 0 {
+            chi2 / dof as f64
+        } else {
+            f64::INFINITY
+        };
+        let cov = covariance::from_equations(&sol.equations, n_points, self.options.absolute_sigma);
+        let (fitted_cov, condition, raw_condition, deficiency) = match &cov {
+            Ok(c) => (
+                c.matrix.clone(),
+                c.condition_number,
+                c.raw_condition_number,
+                c.rank_deficiency,
+            ),
+            Err(_) => (vec![f64::NAN; p * p], f64::INFINITY, f64::INFINITY, p),
+        };
+        let (m, rows) = per_angle_map(layout);
+        let per_angle_cov = map_covariance(&m, rows, &fitted_cov, p);
+        let decoded = layout.decode(&sol.x);
+        let mut parameters = decoded.contrast.clone();
+        parameters.extend(&decoded.offset);
+        parameters.extend(&decoded.physical);
+        let uncertainties: Vec<f64> = (0..rows)
+            .map(|i| per_angle_cov[i * rows + i].max(0.0).sqrt())
+            .collect();
+        let names = per_angle_names(layout.n_phi(), layout.mode);
+        let bounds: Vec<(f64, f64)> = self
+            .bounds
+            .per_angle(layout.n_phi())
+            .iter()
+            .map(|b| (b.min, b.max))
+            .collect();
+        let free_physical: Vec<usize> = (0..layout.mode.n_physical())
+            .filter(|&k| layout.physical_slot(k).is_some())
+            .map(|k| 2 * layout.n_phi() + k)
+            .collect();
+        let mut checks_bounds = bounds.clone();
+        // Fixed quantities cannot be "at bounds" by the fit's doing: relax them.
+        for (i, b) in checks_bounds.iter_mut().enumerate() {
+            if m[i * p..(i + 1) * p].iter().all(|v| *v == 0.0) {
+                *b = (f64::NEG_INFINITY, f64::INFINITY);
+            }
+        }
+        let quality_checks = quality_checks(
+            reduced,
+            &names,
+            &parameters,
+            &uncertainties,
+            &free_physical,
+            &checks_bounds,
+            condition,
+            status,
+        );
+        let mut message = sol.termination.message().to_string();
+        if let Err(e) = &cov {
+            message.push_str(&format!("; covariance unavailable: {e}"));
+        }
+        NlsqResult {
+            parameter_names: names,
+            parameters,
+            uncertainties,
+            covariance: to_rows(&per_angle_cov, rows),
+            physical: decoded.physical,
+            contrast: decoded.contrast,
+            offset: decoded.offset,
+            initial_parameters: self.initial_per_angle.clone(),
+            fitted_names: layout.names(),
+            fitted_vector: sol.x.clone(),
+            fitted_uncertainties: (0..p)
+                .map(|i| fitted_cov[i * p + i].max(0.0).sqrt())
+                .collect(),
+            fitted_covariance: to_rows(&fitted_cov, p),
+            per_angle_mode: layout.scaling_kind.as_str().to_string(),
+            analysis_mode: layout.mode.as_str().to_string(),
+            chi_squared: chi2,
+            reduced_chi_squared: reduced,
+            cost: sol.equations.cost,
+            loss: self.options.loss.as_str().to_string(),
+            n_points,
+            n_free_params: p,
+            degrees_of_freedom: dof,
+            convergence_status: status,
+            message,
+            iterations: sol.iterations,
+            nfev: sol.nfev,
+            njev: sol.njev,
+            execution_time: 0.0,
+            strategy: self.decision.clone(),
+            recovery_actions: actions,
+            quality_flag: QualityFlag::from_reduced_chi2(reduced),
+            quality_checks,
+            condition_number: condition,
+            raw_condition_number: raw_condition,
+            covariance_rank_deficiency: deficiency,
+            sigma_is_default: self.sigma_is_default,
+            absolute_sigma: self.options.absolute_sigma,
+            warnings: self.warnings.clone(),
+        }
+    }
+
+    /// Result when no attempt produced a solution: the start, chi^2 = inf, failed.
+    fn failed_result(&self, x0: &[f64], actions: Vec<String>, error: String) -> NlsqResult {
+        let layout = self.problem.layout();
+        let p = layout.n_params();
+        let mut ne = homodyne_model::normal::NormalEquations::zeros(p);
+        ne.chi2 = f64::INFINITY;
+        ne.cost = f64::INFINITY;
+        ne.n_points = self.problem.n_points();
+        let sol = LocalSolution {
+            x: x0.to_vec(),
+            equations: ne,
+            initial_cost: f64::INFINITY,
+            iterations: 0,
+            nfev: 0,
+            njev: 0,
+            accepted_steps: 0,
+            termination: crate::solver::Termination::MaxNfev,
+        };
+        let mut result = self.result(&sol, Status::Failed, actions);
+        result.uncertainties.iter_mut().for_each(|u| *u = 0.0);
+        result.message = format!("fit failed: {error}");
+        result.quality_flag = QualityFlag::Poor;
+        result
+    }
+}
+
+/// `contrast_0.., offset_0.., physical names`.
+pub fn per_angle_names(n_phi: usize, mode: AnalysisMode) -> Vec<String> {
+    let mut names: Vec<String> = (0..n_phi).map(|a| format!("contrast_{a}")).collect();
+    names.extend((0..n_phi).map(|a| format!("offset_{a}")));
+    names.extend(mode.physical_names().iter().map(|s| s.to_string()));
+    names
+}
+
+fn to_rows(m: &[f64], n: usize) -> Vec<Vec<f64>> {
+    (0..n).map(|i| m[i * n..(i + 1) * n].to_vec()).collect()
+}

@@ -1,0 +1,224 @@
+//! The result of a fit (the reference's `OptimizationResult`, spec 03 §3.10) and its
+//! quality assessment (§3.9): reduced chi^2 flag (< 1.5 good, < 3 marginal, else
+//! poor) and the post-fit checks of `validation/fit_quality.py`.
+
+use serde::Serialize;
+
+use crate::strategy::StrategyDecision;
+
+/// Outcome of the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Converged,
+    ConvergedWithRecovery,
+    MaxIter,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Converged => "converged",
+            Status::ConvergedWithRecovery => "converged_with_recovery",
+            Status::MaxIter => "max_iter",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// Reduced chi^2 flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityFlag {
+    Good,
+    Marginal,
+    Poor,
+}
+
+impl QualityFlag {
+    /// `< 1.5` good, `< 3` marginal, else poor (non-finite: poor).
+    pub fn from_reduced_chi2(r: f64) -> Self {
+        if r < 1.5 {
+            QualityFlag::Good
+        } else if r < 3.0 {
+            QualityFlag::Marginal
+        } else {
+            QualityFlag::Poor
+        }
+    }
+}
+
+/// One post-fit check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityCheck {
+    pub name: &'static str,
+    pub passed: bool,
+    pub value: f64,
+    pub threshold: f64,
+    pub message: String,
+}
+
+/// The checks of spec 03 §3.9 (`chi2_good_threshold` 2, `reduced_chi_squared_threshold`
+/// 10, parameter significance |p/sigma| >= 2, condition number <= 1e12, bounds tolerance
+/// 1e-9, convergence status).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitQualityChecks {
+    pub checks: Vec<QualityCheck>,
+    pub all_passed: bool,
+}
+
+/// Everything a fit reports. Per-angle layout: `[contrast_0.., offset_0.., physical..]`
+/// (all physical parameters, fixed ones included with zero uncertainty).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NlsqResult {
+    pub parameter_names: Vec<String>,
+    pub parameters: Vec<f64>,
+    pub uncertainties: Vec<f64>,
+    /// Row-major covariance in the per-angle layout.
+    pub covariance: Vec<Vec<f64>>,
+    /// Convenience views of `parameters`.
+    pub physical: Vec<f64>,
+    pub contrast: Vec<f64>,
+    pub offset: Vec<f64>,
+    /// Starting values in the per-angle layout.
+    pub initial_parameters: Vec<f64>,
+    /// The optimiser's own vector, names and covariance.
+    pub fitted_names: Vec<String>,
+    pub fitted_vector: Vec<f64>,
+    pub fitted_uncertainties: Vec<f64>,
+    pub fitted_covariance: Vec<Vec<f64>>,
+    /// Resolved per-angle mode (`individual`, `auto_averaged`, `fixed_constant`,
+    /// `fourier`).
+    pub per_angle_mode: String,
+    pub analysis_mode: String,
+    /// Sum of squared (loss-free) residuals.
+    pub chi_squared: f64,
+    /// `chi_squared / (n_points - n_free_params)`.
+    pub reduced_chi_squared: f64,
+    /// Sum of loss contributions (equals chi_squared for the linear loss).
+    pub cost: f64,
+    pub loss: String,
+    pub n_points: usize,
+    pub n_free_params: usize,
+    pub degrees_of_freedom: usize,
+    pub convergence_status: Status,
+    pub message: String,
+    pub iterations: usize,
+    pub nfev: usize,
+    pub njev: usize,
+    /// Seconds.
+    pub execution_time: f64,
+    pub strategy: StrategyDecision,
+    pub recovery_actions: Vec<String>,
+    pub quality_flag: QualityFlag,
+    pub quality_checks: FitQualityChecks,
+    pub condition_number: f64,
+    pub raw_condition_number: f64,
+    pub covariance_rank_deficiency: usize,
+    pub sigma_is_default: bool,
+    pub absolute_sigma: bool,
+    /// Non-fatal remarks (clipped starts, ...).
+    pub warnings: Vec<String>,
+}
+
+impl NlsqResult {
+    /// True when the status is `converged` (the reference's `success`).
+    pub fn success(&self) -> bool {
+        self.convergence_status == Status::Converged
+    }
+
+    /// Value and uncertainty of a named per-angle-layout parameter.
+    pub fn get(&self, name: &str) -> Option<(f64, f64)> {
+        let i = self.parameter_names.iter().position(|n| n == name)?;
+        Some((self.parameters[i], self.uncertainties[i]))
+    }
+}
+
+/// Build the §3.9 checks.
+pub(crate) fn quality_checks(
+    reduced_chi2: f64,
+    names: &[String],
+    values: &[f64],
+    uncertainties: &[f64],
+    significance_candidates: &[usize],
+    bounds: &[(f64, f64)],
+    condition: f64,
+    status: Status,
+) -> FitQualityChecks {
+    let mut checks = Vec::new();
+    checks.push(QualityCheck {
+        name: "reduced_chi_squared",
+        passed: reduced_chi2.is_finite() && reduced_chi2 <= 10.0,
+        value: reduced_chi2,
+        threshold: 10.0,
+        message: format!("reduced chi^2 = {reduced_chi2:.4}"),
+    });
+    checks.push(QualityCheck {
+        name: "chi2_quality",
+        passed: reduced_chi2.is_finite() && reduced_chi2 < 2.0,
+        value: reduced_chi2,
+        threshold: 2.0,
+        message: if reduced_chi2 < 2.0 {
+            "good fit".into()
+        } else {
+            "reduced chi^2 above the good-fit threshold".into()
+        },
+    });
+    let weak: Vec<&str> = significance_candidates
+        .iter()
+        .filter(|&&i| !(uncertainties[i] > 0.0 && (values[i] / uncertainties[i]).abs() >= 2.0))
+        .map(|&i| names[i].as_str())
+        .collect();
+    checks.push(QualityCheck {
+        name: "parameter_significance",
+        passed: weak.is_empty(),
+        value: weak.len() as f64,
+        threshold: 2.0,
+        message: if weak.is_empty() {
+            "all free physical parameters have |p/sigma| >= 2".into()
+        } else {
+            format!("|p/sigma| < 2 for: {}", weak.join(", "))
+        },
+    });
+    checks.push(QualityCheck {
+        name: "condition_number",
+        passed: condition.is_finite() && condition <= 1e12,
+        value: condition,
+        threshold: 1e12,
+        message: format!("condition number of the scaled J^T J = {condition:.3e}"),
+    });
+    let at_bounds: Vec<&str> = values
+        .iter()
+        .zip(bounds)
+        .zip(names)
+        .filter(|((v, (lo, hi)), _)| {
+            let tol = 1e-9 * (hi - lo).abs().max(1.0);
+            **v <= lo + tol || **v >= hi - tol
+        })
+        .map(|(_, n)| n.as_str())
+        .collect();
+    checks.push(QualityCheck {
+        name: "physical_bounds",
+        passed: at_bounds.is_empty(),
+        value: at_bounds.len() as f64,
+        threshold: 1e-9,
+        message: if at_bounds.is_empty() {
+            "no parameter at its bounds".into()
+        } else {
+            format!("at bounds: {}", at_bounds.join(", "))
+        },
+    });
+    checks.push(QualityCheck {
+        name: "convergence_status",
+        passed: matches!(status, Status::Converged | Status::ConvergedWithRecovery),
+        value: f64::from(u8::from(matches!(
+            status,
+            Status::Converged | Status::ConvergedWithRecovery
+        ))),
+        threshold: 1.0,
+        message: status.as_str().into(),
+    });
+    let all_passed = checks.iter().all(|c| c.passed);
+    FitQualityChecks { checks, all_passed }
+}

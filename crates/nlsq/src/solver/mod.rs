@@ -1,0 +1,80 @@
+//! Local solvers on an [`Objective`](crate::problem::Objective): the bounded
+//! trust-region reflective method ([`trf`]), a Gauss-Newton polish of its answer
+//! ([`polish`]) and the L-BFGS warm-up of the streaming strategy ([`lbfgs`]).
+//!
+//! All work from the normal equations (`J^T J`, `J^T r`) of at most ~100 variables;
+//! none ever holds the Jacobian.
+
+pub mod lbfgs;
+pub mod polish;
+pub mod trf;
+
+use homodyne_model::normal::NormalEquations;
+use serde::Serialize;
+
+use crate::options::XScale;
+
+/// Why a local solve stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Termination {
+    /// Scaled gradient below gtol.
+    Gtol,
+    /// Relative cost reduction below ftol.
+    Ftol,
+    /// Relative step below xtol.
+    Xtol,
+    /// Both ftol and xtol.
+    FtolXtol,
+    /// Evaluation budget exhausted.
+    MaxNfev,
+    /// Iteration limit reached.
+    MaxIterations,
+}
+
+impl Termination {
+    pub fn converged(self) -> bool {
+        !matches!(self, Termination::MaxNfev | Termination::MaxIterations)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Termination::Gtol => "`gtol` termination condition is satisfied",
+            Termination::Ftol => "`ftol` termination condition is satisfied",
+            Termination::Xtol => "`xtol` termination condition is satisfied",
+            Termination::FtolXtol => "both `ftol` and `xtol` termination conditions are satisfied",
+            Termination::MaxNfev => "the maximum number of function evaluations is exceeded",
+            Termination::MaxIterations => "the maximum number of iterations is exceeded",
+        }
+    }
+}
+
+/// Tolerances and budgets of one local solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverOptions {
+    pub ftol: f64,
+    pub xtol: f64,
+    pub gtol: f64,
+    pub max_nfev: usize,
+    pub max_iterations: Option<usize>,
+    pub x_scale: XScale,
+    pub polish_steps: usize,
+}
+
+/// Outcome of a local solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalSolution {
+    pub x: Vec<f64>,
+    /// Normal equations at `x` (for covariance and diagnostics).
+    pub equations: NormalEquations,
+    /// `sum rho` at the start.
+    pub initial_cost: f64,
+    pub iterations: usize,
+    /// Objective evaluations (cost-only and with derivatives).
+    pub nfev: usize,
+    /// Evaluations with derivatives.
+    pub njev: usize,
+    /// Accepted steps.
+    pub accepted_steps: usize,
+    pub termination: Termination,
+}
