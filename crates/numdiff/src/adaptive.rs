@@ -9,11 +9,12 @@
 //!   forward → backward;
 //! * with a real function: Richardson → central → forward → backward.
 //!
+//! A non-finite value at `x` itself, a wrong output length and input errors
+//! (empty or non-finite `x`, bad configuration) end the search at once.
 //! Each failure is recorded as a warning in the returned result, and the
 //! result's `method` is the method that succeeded. One-sided differences come
 //! last because they only help when the function is undefined on one side of
-//! `x` (a bound). Input errors (empty or non-finite `x`, bad configuration)
-//! are returned immediately without trying other methods. If every method
+//! `x` (a bound). If every method
 //! fails, [`NumDiffError::AllMethodsFailed`] carries the last error.
 
 use crate::config::{DiffConfig, Method};
@@ -57,6 +58,7 @@ fn input_error(e: &NumDiffError) -> bool {
             | NumDiffError::InvalidStep { .. }
             | NumDiffError::InvalidConfig(_)
             | NumDiffError::EmptyOutput
+            | NumDiffError::NonFiniteAtX
             | NumDiffError::OutputLengthMismatch { .. }
     )
 }

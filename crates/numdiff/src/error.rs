@@ -40,7 +40,11 @@ pub enum NumDiffError {
     #[error("the function returned {got} values, expected {expected} (its length at x)")]
     OutputLengthMismatch { expected: usize, got: usize },
 
-    /// The function returned NaN or an infinity.
+    /// The function value at the evaluation point itself is NaN or infinite.
+    #[error("the function value at x is not finite")]
+    NonFiniteAtX,
+
+    /// The function returned NaN or an infinity at a perturbed point.
     #[error("the function returned a non-finite value {context}")]
     NonFiniteOutput { context: String },
 

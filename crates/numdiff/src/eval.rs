@@ -35,7 +35,9 @@ impl<'a> Counted<'a, RealFn<'a>> {
         if f0.is_empty() {
             return Err(NumDiffError::EmptyOutput);
         }
-        check_finite(&f0, "at x")?;
+        if f0.iter().any(|v| !v.is_finite()) {
+            return Err(NumDiffError::NonFiniteAtX);
+        }
         let m = f0.len();
         Ok((
             Self {
@@ -73,9 +75,7 @@ impl<'a> Counted<'a, ComplexFn<'a>> {
             return Err(NumDiffError::EmptyOutput);
         }
         if f0.iter().any(|c| !(c.re.is_finite() && c.im.is_finite())) {
-            return Err(NumDiffError::NonFiniteOutput {
-                context: "at x".into(),
-            });
+            return Err(NumDiffError::NonFiniteAtX);
         }
         let m = f0.len();
         Ok((

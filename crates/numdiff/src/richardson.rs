@@ -10,7 +10,8 @@
 //! ```
 //!
 //! The error of entry `T[k][j]` (j >= 1) is estimated from adjacent orders,
-//! `max(|T[k][j] - T[k][j-1]|, |T[k][j] - T[k-1][j-1]|)`, plus the round-off of
+//! `2 max(|T[k][j] - T[k][j-1]|, |T[k][j] - T[k-1][j-1]|, |T[k][j] - T[k-1][j]|)`
+//! (a safety factor of 2 on the adjacent-order differences), plus the round-off of
 //! the row estimates propagated through the same recurrence with absolute
 //! values. Each output component independently keeps the entry with the
 //! smallest estimate, so the table tolerates a first step that is too large
@@ -18,6 +19,9 @@
 //!
 //! A row containing non-finite values (for example a large step leaving the
 //! domain of `f`) restarts the table from the next row.
+
+/// Factor applied to the adjacent-order differences in the error estimate.
+const SAFETY: f64 = 2.0;
 
 /// Neville table over vector-valued estimates, tracking the best entry per
 /// component. Only the previous row is stored.
@@ -84,7 +88,7 @@ impl Neville {
                 if j < self.prev.len() {
                     e = e.max((v - self.prev[j][c]).abs());
                 }
-                let e = e + next_round[c];
+                let e = SAFETY * e + next_round[c];
                 if e.is_finite() && e < self.best_err[c] {
                     self.best_err[c] = e;
                     self.best[c] = v;
@@ -113,8 +117,8 @@ impl Neville {
     ///
     /// As a guard against a chance agreement of neighbouring entries far
     /// from the asymptotic regime, the estimate is raised to at least the
-    /// distance from the best value to the closest extrapolated entry of the
-    /// last row (other than the best entry itself).
+    /// distance (times the safety factor) from the best value to the closest
+    /// extrapolated entry of the last row (unless the best entry is in it).
     pub fn finish(self) -> (Vec<f64>, Vec<f64>) {
         let (mut best, mut err) = (self.best, self.best_err);
         for c in 0..best.len() {
@@ -128,7 +132,7 @@ impl Neville {
                 .fold(f64::INFINITY, f64::min);
             let in_last_row = self.prev.iter().skip(1).any(|row| row[c] == best[c]);
             if !in_last_row && cross.is_finite() {
-                err[c] = err[c].max(cross);
+                err[c] = err[c].max(SAFETY * cross);
             }
             if !err[c].is_finite() {
                 best[c] = f64::NAN;

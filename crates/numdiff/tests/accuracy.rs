@@ -48,7 +48,7 @@ fn check(label: &str, got: &[f64], est: &[f64], exact: &[f64], tol: f64, frac: f
                 got[k], exact[k]
             ));
         }
-        if !(err <= est[k].max(floor(exact[k]))) {
+        if err.is_nan() || err > est[k].max(floor(exact[k])) {
             fails.push(format!(
                 "{label}[{k}]: true err {err:.2e} exceeds estimate {:.2e}",
                 est[k]
