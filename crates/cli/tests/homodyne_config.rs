@@ -72,7 +72,14 @@ fn existing_file_needs_force() {
 fn filters() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(
-        &["-m", "laminar_flow", "-o", "n.yaml", "--filter", "nlsq_only"],
+        &[
+            "-m",
+            "laminar_flow",
+            "-o",
+            "n.yaml",
+            "--filter",
+            "nlsq_only",
+        ],
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -142,7 +149,13 @@ fn interactive(args: &[&str], input: &[u8], cwd: &std::path::Path) -> Output {
 fn interactive_with_piped_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let o = interactive(
-        &["--interactive", "--mode", "laminar_flow", "--output", "i.yaml"],
+        &[
+            "--interactive",
+            "--mode",
+            "laminar_flow",
+            "--output",
+            "i.yaml",
+        ],
         b"/data/exp/run1.hdf\n0.0123\nnot-a-number\n0.05\n5\n500\n1500000\n",
         dir.path(),
     );

@@ -97,9 +97,7 @@ fn analyse(
     let mut report = ValidationReport::for_file(file);
     let mut tree = match parse(text, format, path) {
         Ok(t) => t,
-        Err(ConfigError::Syntax {
-            line, message, ..
-        }) => {
+        Err(ConfigError::Syntax { line, message, .. }) => {
             report.error("", line.unwrap_or(0), format!("syntax error: {message}"));
             return (None, report);
         }

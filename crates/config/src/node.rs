@@ -59,7 +59,11 @@ pub struct Node {
 impl Node {
     /// A node without location.
     pub fn new(kind: NodeKind) -> Self {
-        Node { kind, line: 0, col: 0 }
+        Node {
+            kind,
+            line: 0,
+            col: 0,
+        }
     }
 
     /// An empty mapping without location.
@@ -106,7 +110,10 @@ impl Node {
 
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries()?.iter().find(|e| e.key == key).map(|e| &e.value)
+        self.entries()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
     }
 
     /// Mutable value under `key` of a mapping.
@@ -191,7 +198,9 @@ impl Node {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(v) => Value::Array(v.iter().map(Node::to_json).collect()),
             NodeKind::Map(e) => Value::Object(

@@ -59,7 +59,10 @@ pub fn normalize(root: &mut Node, report: &mut ValidationReport) -> bool {
 }
 
 fn analysis_mode(root: &mut Node, report: &mut ValidationReport) {
-    match root.get("analysis_mode").map(|n| (n.as_str().map(str::to_string), n.line)) {
+    match root
+        .get("analysis_mode")
+        .map(|n| (n.as_str().map(str::to_string), n.line))
+    {
         Some((Some(s), line)) => {
             if let Ok(mode) = s.parse::<AnalysisMode>()
                 && mode.as_str() != s
@@ -86,10 +89,18 @@ fn analysis_mode(root: &mut Node, report: &mut ValidationReport) {
                 0,
                 format!(
                     "missing; using \"{mode}\"{}",
-                    if from_meta.is_some() { " from metadata.analysis_mode" } else { "" }
+                    if from_meta.is_some() {
+                        " from metadata.analysis_mode"
+                    } else {
+                        ""
+                    }
                 ),
             );
-            root.insert("analysis_mode", 0, Node::new(NodeKind::Str(mode.as_str().into())));
+            root.insert(
+                "analysis_mode",
+                0,
+                Node::new(NodeKind::Str(mode.as_str().into())),
+            );
         }
     }
 }
@@ -148,11 +159,36 @@ fn flat_legacy(root: &mut Node, report: &mut ValidationReport) {
         move_key(root, &[k], &[AP, k], report);
         move_key(root, &["experimental_data", k], &[AP, k], report);
     }
-    move_key(root, &["wavevector_q"], &[AP, "scattering", "wavevector_q"], report);
-    move_key(root, &[AP, "wavevector_q"], &[AP, "scattering", "wavevector_q"], report);
-    move_key(root, &[AP, "q"], &[AP, "scattering", "wavevector_q"], report);
-    move_key(root, &["stator_rotor_gap"], &[AP, "geometry", "stator_rotor_gap"], report);
-    move_key(root, &[AP, "stator_rotor_gap"], &[AP, "geometry", "stator_rotor_gap"], report);
+    move_key(
+        root,
+        &["wavevector_q"],
+        &[AP, "scattering", "wavevector_q"],
+        report,
+    );
+    move_key(
+        root,
+        &[AP, "wavevector_q"],
+        &[AP, "scattering", "wavevector_q"],
+        report,
+    );
+    move_key(
+        root,
+        &[AP, "q"],
+        &[AP, "scattering", "wavevector_q"],
+        report,
+    );
+    move_key(
+        root,
+        &["stator_rotor_gap"],
+        &[AP, "geometry", "stator_rotor_gap"],
+        report,
+    );
+    move_key(
+        root,
+        &[AP, "stator_rotor_gap"],
+        &[AP, "geometry", "stator_rotor_gap"],
+        report,
+    );
     move_key(
         root,
         &["experimental_data", "geometry", "stator_rotor_gap"],
@@ -161,7 +197,10 @@ fn flat_legacy(root: &mut Node, report: &mut ValidationReport) {
     );
     // An emptied experimental_data.geometry is dropped so it is not reported as unknown.
     if let Some(ed) = root.get_mut("experimental_data")
-        && ed.get("geometry").and_then(Node::entries).is_some_and(<[Entry]>::is_empty)
+        && ed
+            .get("geometry")
+            .and_then(Node::entries)
+            .is_some_and(<[Entry]>::is_empty)
     {
         ed.remove("geometry");
     }
@@ -174,7 +213,12 @@ fn flat_legacy(root: &mut Node, report: &mut ValidationReport) {
     for k in ["data_folder_path", "data_file_name", "file_path"] {
         move_key(root, &[k], &["experimental_data", k], report);
     }
-    move_key(root, &["data_file"], &["experimental_data", "file_path"], report);
+    move_key(
+        root,
+        &["data_file"],
+        &["experimental_data", "file_path"],
+        report,
+    );
 }
 
 fn experimental_data(root: &mut Node, report: &mut ValidationReport) {
@@ -184,18 +228,22 @@ fn experimental_data(root: &mut Node, report: &mut ValidationReport) {
     if ed.entries().is_none() {
         return;
     }
-    let folder = ed.get("data_folder_path").and_then(Node::as_str).map(str::to_string);
-    let name = ed.get("data_file_name").and_then(Node::as_str).map(str::to_string);
+    let folder = ed
+        .get("data_folder_path")
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    let name = ed
+        .get("data_file_name")
+        .and_then(Node::as_str)
+        .map(str::to_string);
     match (folder, name) {
-        (Some(f), Some(n)) => {
-            if ed.get("file_path").is_none_or(Node::is_null) {
-                let p = std::path::Path::new(&f).join(&n);
-                ed.insert(
-                    "file_path",
-                    0,
-                    Node::new(NodeKind::Str(p.to_string_lossy().into_owned())),
-                );
-            }
+        (Some(f), Some(n)) if ed.get("file_path").is_none_or(Node::is_null) => {
+            let p = std::path::Path::new(&f).join(&n);
+            ed.insert(
+                "file_path",
+                0,
+                Node::new(NodeKind::Str(p.to_string_lossy().into_owned())),
+            );
         }
         (None, None) => {
             if let Some((line, fp)) = ed
@@ -280,11 +328,31 @@ fn initial_parameters(root: &mut Node, report: &mut ValidationReport) {
             names.push(n);
             values.push(e.value.clone());
         }
-        report.info(IP, line, "flat {name: value} mapping read as parameter_names + values");
+        report.info(
+            IP,
+            line,
+            "flat {name: value} mapping read as parameter_names + values",
+        );
         let mut new = Node::empty_map();
         new.line = ip.line;
-        new.insert("parameter_names", line, Node { kind: NodeKind::Seq(names), line, col: 0 });
-        new.insert("values", line, Node { kind: NodeKind::Seq(values), line, col: 0 });
+        new.insert(
+            "parameter_names",
+            line,
+            Node {
+                kind: NodeKind::Seq(names),
+                line,
+                col: 0,
+            },
+        );
+        new.insert(
+            "values",
+            line,
+            Node {
+                kind: NodeKind::Seq(values),
+                line,
+                col: 0,
+            },
+        );
         *ip = new;
         return;
     }
@@ -319,14 +387,21 @@ fn initial_parameters(root: &mut Node, report: &mut ValidationReport) {
             if matches!(e.value.kind, NodeKind::Int(_) | NodeKind::Float(_)) {
                 let line = e.value.line;
                 let scalar = std::mem::replace(&mut e.value, Node::new(NodeKind::Null));
-                e.value = Node { kind: NodeKind::Seq(vec![scalar]), line, col: 0 };
+                e.value = Node {
+                    kind: NodeKind::Seq(vec![scalar]),
+                    line,
+                    col: 0,
+                };
             }
         }
     }
 }
 
 fn bounds(root: &mut Node, report: &mut ValidationReport) {
-    let Some(b) = root.get_mut("parameter_space").and_then(|p| p.get_mut("bounds")) else {
+    let Some(b) = root
+        .get_mut("parameter_space")
+        .and_then(|p| p.get_mut("bounds"))
+    else {
         return;
     };
     if let NodeKind::Map(entries) = &b.kind {
@@ -335,7 +410,11 @@ fn bounds(root: &mut Node, report: &mut ValidationReport) {
             let mut item = match &e.value.kind {
                 NodeKind::Map(_) => e.value.clone(),
                 NodeKind::Seq(v) if v.len() == 2 => {
-                    let mut m = Node { kind: NodeKind::Map(Vec::new()), line: e.key_line, col: 0 };
+                    let mut m = Node {
+                        kind: NodeKind::Map(Vec::new()),
+                        line: e.key_line,
+                        col: 0,
+                    };
                     m.insert("min", e.key_line, v[0].clone());
                     m.insert("max", e.key_line, v[1].clone());
                     m
@@ -344,7 +423,10 @@ fn bounds(root: &mut Node, report: &mut ValidationReport) {
                     report.error(
                         &format!("parameter_space.bounds.{}", e.key),
                         e.key_line,
-                        format!("expected {{min, max}} or [min, max], found {}", e.value.describe()),
+                        format!(
+                            "expected {{min, max}} or [min, max], found {}",
+                            e.value.describe()
+                        ),
                     );
                     continue;
                 }
@@ -354,7 +436,11 @@ fn bounds(root: &mut Node, report: &mut ValidationReport) {
             item.insert("name", e.key_line, name);
             list.push(item);
         }
-        report.info("parameter_space.bounds", b.line, "mapping form read as a list of {name, min, max}");
+        report.info(
+            "parameter_space.bounds",
+            b.line,
+            "mapping form read as a list of {name, min, max}",
+        );
         b.kind = NodeKind::Seq(list);
     }
     if let NodeKind::Seq(items) = &mut b.kind {
@@ -369,7 +455,12 @@ fn bounds(root: &mut Node, report: &mut ValidationReport) {
 fn nlsq(root: &mut Node, report: &mut ValidationReport) {
     let path = ["optimization", "nlsq", "diagnostics", "enable"];
     if root.get_path(&path.join(".")).is_some() {
-        move_key(root, &path, &["optimization", "nlsq", "diagnostics", "enabled"], report);
+        move_key(
+            root,
+            &path,
+            &["optimization", "nlsq", "diagnostics", "enabled"],
+            report,
+        );
     }
 }
 

@@ -50,9 +50,7 @@ pub fn physical_names(mode: AnalysisMode) -> &'static [&'static str] {
 /// `contrast_i`/`offset_i`).
 pub fn is_known_name(name: &str) -> bool {
     let n = canonical_name(name);
-    LAMINAR_PARAMS.contains(&n)
-        || SCALING_PARAMS.contains(&n)
-        || per_angle_index(n).is_some()
+    LAMINAR_PARAMS.contains(&n) || SCALING_PARAMS.contains(&n) || per_angle_index(n).is_some()
 }
 
 /// `contrast_3` → `Some(("contrast", 3))`.

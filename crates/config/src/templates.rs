@@ -94,7 +94,11 @@ impl TemplateValues {
                 .map(|d| d.to_string_lossy().into_owned())
                 .filter(|d| !d.is_empty())
                 .unwrap_or_else(|| ".".into());
-            let folder = if folder.ends_with('/') { folder } else { format!("{folder}/") };
+            let folder = if folder.ends_with('/') {
+                folder
+            } else {
+                format!("{folder}/")
+            };
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -219,7 +223,12 @@ pub fn render(
         TemplateFilter::Minimal => {
             keep_top(
                 &mut tree,
-                &["metadata", "analysis_mode", "experimental_data", "optimization"],
+                &[
+                    "metadata",
+                    "analysis_mode",
+                    "experimental_data",
+                    "optimization",
+                ],
             );
             if let Some(o) = tree.get_mut("optimization") {
                 keep_top(o, &["method"]);

@@ -23,7 +23,9 @@ pub fn line_of(tree: &Node, path: &str) -> u64 {
             Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (part, None),
         };
-        let Some(e) = node.entry(key) else { return line };
+        let Some(e) = node.entry(key) else {
+            return line;
+        };
         line = e.key_line;
         node = &e.value;
         if let Some(i) = idx {
@@ -57,7 +59,10 @@ impl Ctx<'_> {
         if !allowed.contains(&value) {
             self.error(
                 path,
-                format!("invalid value \"{value}\"; expected one of {}", allowed.join(", ")),
+                format!(
+                    "invalid value \"{value}\"; expected one of {}",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -87,7 +92,11 @@ pub fn check(cfg: &Config, tree: &Node, report: &mut ValidationReport) {
 }
 
 fn version(cfg: &Config, c: &mut Ctx) {
-    let v = cfg.metadata.config_version.as_ref().or(cfg.config_version.as_ref());
+    let v = cfg
+        .metadata
+        .config_version
+        .as_ref()
+        .or(cfg.config_version.as_ref());
     if let Some(v) = v {
         let mm: Vec<&str> = v.split('.').take(2).collect();
         if mm.join(".") != PACKAGE_VERSION {
@@ -110,7 +119,10 @@ fn analyzer(cfg: &Config, c: &mut Ctx) {
         c.warning("analyzer_parameters.dt", "missing; using dt = 0.1 s");
     }
     if !(ap.dt.is_finite() && ap.dt > 0.0) {
-        c.error("analyzer_parameters.dt", format!("must be a positive number of seconds, found {}", ap.dt));
+        c.error(
+            "analyzer_parameters.dt",
+            format!("must be a positive number of seconds, found {}", ap.dt),
+        );
     }
     if ap.start_frame < 1 {
         c.warning(
@@ -130,7 +142,10 @@ fn analyzer(cfg: &Config, c: &mut Ctx) {
     if !(ap.scattering.wavevector_q.is_finite() && ap.scattering.wavevector_q > 0.0) {
         c.error(
             "analyzer_parameters.scattering.wavevector_q",
-            format!("must be a positive wavevector in Å⁻¹, found {}", ap.scattering.wavevector_q),
+            format!(
+                "must be a positive wavevector in Å⁻¹, found {}",
+                ap.scattering.wavevector_q
+            ),
         );
     }
     let gap = ap.geometry.stator_rotor_gap;
@@ -153,7 +168,10 @@ fn data(cfg: &Config, c: &mut Ctx) {
     for (i, r) in cfg.phi_filtering.target_ranges.iter().enumerate() {
         for (k, v) in [("min_angle", r.min_angle), ("max_angle", r.max_angle)] {
             if !v.is_finite() {
-                c.error(&format!("phi_filtering.target_ranges[{i}].{k}"), "must be a finite angle in degrees");
+                c.error(
+                    &format!("phi_filtering.target_ranges[{i}].{k}"),
+                    "must be a finite angle in degrees",
+                );
             } else if v.abs() > 360.0 {
                 c.warning(
                     &format!("phi_filtering.target_ranges[{i}].{k}"),
@@ -163,7 +181,11 @@ fn data(cfg: &Config, c: &mut Ctx) {
         }
     }
     let df = &cfg.data_filtering;
-    c.choice("data_filtering.combine_criteria", &df.combine_criteria.to_ascii_uppercase(), &["AND", "OR"]);
+    c.choice(
+        "data_filtering.combine_criteria",
+        &df.combine_criteria.to_ascii_uppercase(),
+        &["AND", "OR"],
+    );
     if df.frame_filtering.stride < 1 {
         c.error("data_filtering.frame_filtering.stride", "must be ≥ 1");
     }
@@ -188,25 +210,29 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
             continue;
         }
         if !params::is_known_name(&b.name) {
-            c.warning(&format!("{p}.name"), format!("unknown parameter \"{}\" (ignored)", b.name));
-        } else if mode == AnalysisMode::Static
-            && !params::STATIC_PARAMS.contains(&b.name.as_str())
-            && !params::SCALING_PARAMS.contains(&b.name.as_str())
-        {
-            // Laminar-only bounds in a static config are harmless.
+            c.warning(
+                &format!("{p}.name"),
+                format!("unknown parameter \"{}\" (ignored)", b.name),
+            );
         }
         if let (Some(lo), Some(hi)) = (b.min, b.max)
-            && !(lo < hi)
+            && lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
         {
-            c.error(&format!("{p}.min"), format!("min ({lo}) must be < max ({hi}) for {}", b.name));
+            c.error(
+                &format!("{p}.min"),
+                format!("min ({lo}) must be < max ({hi}) for {}", b.name),
+            );
         }
         if let Some(t) = &b.r#type {
             c.choice(&format!("{p}.type"), t, &params::PRIOR_TYPES);
         }
         if let Some(s) = b.prior_sigma
-            && !(s > 0.0)
+            && (s.is_nan() || s <= 0.0)
         {
-            c.error(&format!("{p}.prior_sigma"), format!("must be > 0, found {s}"));
+            c.error(
+                &format!("{p}.prior_sigma"),
+                format!("must be > 0, found {s}"),
+            );
         }
     }
     let bounds = cfg.parameter_bounds();
@@ -216,9 +242,14 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
             if !params::is_known_name(n) {
                 c.error(
                     &format!("initial_parameters.parameter_names[{i}]"),
-                    format!("unknown parameter \"{n}\"; expected one of {}", params::LAMINAR_PARAMS.join(", ")),
+                    format!(
+                        "unknown parameter \"{n}\"; expected one of {}",
+                        params::LAMINAR_PARAMS.join(", ")
+                    ),
                 );
-            } else if !mode.physical_names().contains(&n.as_str()) && !params::SCALING_PARAMS.contains(&n.as_str()) {
+            } else if !mode.physical_names().contains(&n.as_str())
+                && !params::SCALING_PARAMS.contains(&n.as_str())
+            {
                 c.warning(
                     &format!("initial_parameters.parameter_names[{i}]"),
                     format!("\"{n}\" is not a parameter of the {mode} model"),
@@ -258,7 +289,10 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
         if let Some(list) = &ip.active_parameters {
             for (i, n) in list.iter().enumerate() {
                 if !params::is_known_name(n) {
-                    c.error(&format!("initial_parameters.{key}[{i}]"), format!("unknown parameter \"{n}\""));
+                    c.error(
+                        &format!("initial_parameters.{key}[{i}]"),
+                        format!("unknown parameter \"{n}\""),
+                    );
                 }
             }
         }
@@ -266,12 +300,18 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
     if let Some(f) = &ip.fixed_parameters {
         for n in f.names() {
             if !params::is_known_name(&n) {
-                c.error("initial_parameters.fixed_parameters", format!("unknown parameter \"{n}\""));
+                c.error(
+                    "initial_parameters.fixed_parameters",
+                    format!("unknown parameter \"{n}\""),
+                );
             }
         }
     }
     let pas = &ip.per_angle_scaling;
-    for (k, v, name) in [("contrast", &pas.contrast, "contrast"), ("offset", &pas.offset, "offset")] {
+    for (k, v, name) in [
+        ("contrast", &pas.contrast, "contrast"),
+        ("offset", &pas.offset, "offset"),
+    ] {
         if let Some(v) = v {
             let b = bounds.get(name);
             for (i, x) in v.iter().enumerate() {
@@ -302,26 +342,49 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
     let n = &cfg.optimization.nlsq;
     const P: &str = "optimization.nlsq";
     if !(n.memory_fraction > 0.0 && n.memory_fraction < 1.0) {
-        c.warning(&format!("{P}.memory_fraction"), format!("{} is outside (0, 1)", n.memory_fraction));
+        c.warning(
+            &format!("{P}.memory_fraction"),
+            format!("{} is outside (0, 1)", n.memory_fraction),
+        );
     }
     if n.max_iterations > 50_000 {
-        c.warning(&format!("{P}.max_iterations"), format!("{} is very large (> 50000)", n.max_iterations));
+        c.warning(
+            &format!("{P}.max_iterations"),
+            format!("{} is very large (> 50000)", n.max_iterations),
+        );
     }
     if n.tolerance > 1e-4 || n.tolerance < 1e-14 {
-        c.warning(&format!("{P}.tolerance"), format!("{} is outside [1e-14, 1e-4]", n.tolerance));
+        c.warning(
+            &format!("{P}.tolerance"),
+            format!("{} is outside [1e-14, 1e-4]", n.tolerance),
+        );
     }
     if n.force_stratified_ls == Some(true) {
-        c.warning(&format!("{P}.force_stratified_ls"), "forces the stratified least-squares path");
+        c.warning(
+            &format!("{P}.force_stratified_ls"),
+            "forces the stratified least-squares path",
+        );
     }
-    c.choice(&format!("{P}.loss"), &n.loss, &["linear", "soft_l1", "huber", "cauchy", "arctan"]);
-    if !(n.f_scale > 0.0) {
+    c.choice(
+        &format!("{P}.loss"),
+        &n.loss,
+        &["linear", "soft_l1", "huber", "cauchy", "arctan"],
+    );
+    if n.f_scale.is_nan() || n.f_scale <= 0.0 {
         c.error(&format!("{P}.f_scale"), "must be > 0");
     }
     let ad = &n.anti_degeneracy;
     c.choice(
         &format!("{P}.anti_degeneracy.per_angle_mode"),
         &ad.per_angle_mode,
-        &["auto", "constant", "individual", "fourier", "auto_averaged", "fixed_constant"],
+        &[
+            "auto",
+            "constant",
+            "individual",
+            "fourier",
+            "auto_averaged",
+            "fixed_constant",
+        ],
     );
     if ad.fourier_order < 1 {
         c.error(&format!("{P}.anti_degeneracy.fourier_order"), "must be ≥ 1");
@@ -333,7 +396,11 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
         );
     }
     if let Some(s) = &n.strategy {
-        c.choice(&format!("{P}.strategy"), s, &["standard", "large", "chunked", "streaming"]);
+        c.choice(
+            &format!("{P}.strategy"),
+            s,
+            &["standard", "large", "chunked", "streaming"],
+        );
     }
 }
 
@@ -341,33 +408,52 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
     let m = &cfg.optimization.cmc;
     const P: &str = "optimization.cmc";
     if m.min_points_for_cmc == 0 {
-        c.error(&format!("{P}.min_points_for_cmc"), "must be a positive integer");
+        c.error(
+            &format!("{P}.min_points_for_cmc"),
+            "must be a positive integer",
+        );
     }
     c.choice(
         &format!("{P}.per_angle_mode"),
         &m.per_angle_mode,
         &["auto", "constant", "constant_averaged", "individual"],
     );
-    c.choice(&format!("{P}.sharding.strategy"), &m.sharding.strategy, &["stratified", "random", "contiguous"]);
+    c.choice(
+        &format!("{P}.sharding.strategy"),
+        &m.sharding.strategy,
+        &["stratified", "random", "contiguous"],
+    );
     if m.sharding.num_shards == AutoOr::Value(0) {
-        c.error(&format!("{P}.sharding.num_shards"), "must be \"auto\" or a positive integer");
+        c.error(
+            &format!("{P}.sharding.num_shards"),
+            "must be \"auto\" or a positive integer",
+        );
     }
     if m.sharding.max_points_per_shard == AutoOr::Value(0) {
-        c.error(&format!("{P}.sharding.max_points_per_shard"), "must be \"auto\" or a positive integer");
+        c.error(
+            &format!("{P}.sharding.max_points_per_shard"),
+            "must be \"auto\" or a positive integer",
+        );
     }
     const BACKENDS: [&str; 6] = ["auto", "pjit", "multiprocessing", "pbs", "slurm", "jax"];
     match &m.backend {
-        Some(crate::sections::CmcBackend::Name(n)) => {
-            if !["jax", "numpy"].contains(&n.as_str()) && !BACKENDS.contains(&n.as_str()) {
-                c.error(&format!("{P}.backend"), format!("invalid backend \"{n}\"; expected jax, numpy or one of {}", BACKENDS.join(", ")));
-            }
+        Some(crate::sections::CmcBackend::Name(n))
+            if !["jax", "numpy"].contains(&n.as_str()) && !BACKENDS.contains(&n.as_str()) =>
+        {
+            c.error(
+                &format!("{P}.backend"),
+                format!(
+                    "invalid backend \"{n}\"; expected jax, numpy or one of {}",
+                    BACKENDS.join(", ")
+                ),
+            );
         }
         Some(crate::sections::CmcBackend::Config(b)) => {
             if let Some(n) = &b.name {
                 c.choice(&format!("{P}.backend.name"), n, &BACKENDS);
             }
         }
-        None => {}
+        _ => {}
     }
     if let Some(n) = &m.backend_config.name {
         c.choice(&format!("{P}.backend_config.name"), n, &BACKENDS);
@@ -375,27 +461,56 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
     c.choice(
         &format!("{P}.combination.method"),
         &m.combination.method,
-        &["consensus_mc", "robust_consensus_mc", "weighted_gaussian", "simple_average", "auto"],
+        &[
+            "consensus_mc",
+            "robust_consensus_mc",
+            "weighted_gaussian",
+            "simple_average",
+            "auto",
+        ],
     );
     for (k, v) in [
-        ("combination.min_success_rate", m.combination.min_success_rate),
-        ("combination.min_success_rate_warning", m.combination.min_success_rate_warning),
+        (
+            "combination.min_success_rate",
+            m.combination.min_success_rate,
+        ),
+        (
+            "combination.min_success_rate_warning",
+            m.combination.min_success_rate_warning,
+        ),
         ("validation.min_success_rate", m.validation.min_success_rate),
-        ("validation.max_divergence_rate", m.validation.max_divergence_rate),
+        (
+            "validation.max_divergence_rate",
+            m.validation.max_divergence_rate,
+        ),
     ] {
         if !(0.0..=1.0).contains(&v) {
             c.error(&format!("{P}.{k}"), format!("must be in [0, 1], found {v}"));
         }
     }
     let ps = &m.per_shard_mcmc;
-    for (k, v) in [("num_warmup", ps.num_warmup), ("num_samples", ps.num_samples), ("num_chains", ps.num_chains)] {
+    for (k, v) in [
+        ("num_warmup", ps.num_warmup),
+        ("num_samples", ps.num_samples),
+        ("num_chains", ps.num_chains),
+    ] {
         if v == 0 {
-            c.error(&format!("{P}.per_shard_mcmc.{k}"), "must be a positive integer");
+            c.error(
+                &format!("{P}.per_shard_mcmc.{k}"),
+                "must be a positive integer",
+            );
         }
     }
-    c.choice(&format!("{P}.per_shard_mcmc.chain_method"), &ps.chain_method, &["parallel", "sequential", "vectorized"]);
+    c.choice(
+        &format!("{P}.per_shard_mcmc.chain_method"),
+        &ps.chain_method,
+        &["parallel", "sequential", "vectorized"],
+    );
     if !(ps.target_accept_prob > 0.0 && ps.target_accept_prob < 1.0) {
-        c.error(&format!("{P}.per_shard_mcmc.target_accept_prob"), "must be in (0, 1)");
+        c.error(
+            &format!("{P}.per_shard_mcmc.target_accept_prob"),
+            "must be in (0, 1)",
+        );
     }
     if let Some(e) = m.validation.min_per_shard_ess
         && e < 0.0
@@ -403,12 +518,22 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
         c.error(&format!("{P}.validation.min_per_shard_ess"), "must be ≥ 0");
     }
     if m.validation.max_per_shard_rhat < 1.0 {
-        c.error(&format!("{P}.validation.max_per_shard_rhat"), "must be ≥ 1.0");
+        c.error(
+            &format!("{P}.validation.max_per_shard_rhat"),
+            "must be ≥ 1.0",
+        );
     }
     let mc = &cfg.optimization.mcmc;
-    for (k, v) in [("num_warmup", mc.num_warmup), ("num_samples", mc.num_samples), ("num_chains", mc.num_chains)] {
+    for (k, v) in [
+        ("num_warmup", mc.num_warmup),
+        ("num_samples", mc.num_samples),
+        ("num_chains", mc.num_chains),
+    ] {
         if v == 0 {
-            c.error(&format!("optimization.mcmc.{k}"), "must be a positive integer");
+            c.error(
+                &format!("optimization.mcmc.{k}"),
+                "must be a positive integer",
+            );
         }
     }
 }

@@ -24,22 +24,46 @@ fn reference_laminar_template_loads() {
     assert_eq!(c.stator_rotor_gap(), 2.0e6);
     assert_eq!(
         c.initial_parameters.parameter_names.as_deref().unwrap(),
-        ["D0", "alpha", "D_offset", "gamma_dot_t0", "beta", "gamma_dot_t_offset", "phi0"]
+        [
+            "D0",
+            "alpha",
+            "D_offset",
+            "gamma_dot_t0",
+            "beta",
+            "gamma_dot_t_offset",
+            "phi0"
+        ]
     );
     assert!(c.initial_parameters.values.is_none());
     let b = c.parameter_bounds();
     assert_eq!(b.get("D0").map(|b| (b.min, b.max)), Some((100.0, 1e5)));
-    assert_eq!(b.get("gamma_dot_t0").map(|b| (b.min, b.max)), Some((1e-6, 0.5)));
+    assert_eq!(
+        b.get("gamma_dot_t0").map(|b| (b.min, b.max)),
+        Some((1e-6, 0.5))
+    );
     assert_eq!(b.get("phi0").map(|b| (b.min, b.max)), Some((-10.0, 10.0)));
-    assert_eq!(b.get("contrast_3").map(|b| (b.min, b.max)), Some((0.0, 1.0)));
+    assert_eq!(
+        b.get("contrast_3").map(|b| (b.min, b.max)),
+        Some((0.0, 1.0))
+    );
     assert_eq!(b.entries.len(), 9);
-    assert_eq!(c.experimental_data.data_file(), Some("./data/sample/experiment.hdf".into()));
+    assert_eq!(
+        c.experimental_data.data_file(),
+        Some("./data/sample/experiment.hdf".into())
+    );
     assert_eq!(c.phi_filtering.target_ranges.len(), 2);
     assert_eq!(c.phi_filtering.target_ranges[1].min_angle, 85.0);
     let ad = &c.nlsq().anti_degeneracy;
     assert!(ad.enable);
     assert_eq!(ad.per_angle_mode, "auto");
-    assert_eq!((ad.constant_scaling_threshold, ad.fourier_order, ad.fourier_auto_threshold), (3, 2, 6));
+    assert_eq!(
+        (
+            ad.constant_scaling_threshold,
+            ad.fourier_order,
+            ad.fourier_auto_threshold
+        ),
+        (3, 2, 6)
+    );
     assert_eq!(c.nlsq().loss, "soft_l1");
     assert_eq!(c.nlsq().max_iterations, 100);
     assert_eq!(c.cmc().combination.min_success_rate, 0.80);
@@ -51,11 +75,19 @@ fn reference_laminar_template_loads() {
     // Priors from the bounds list.
     let priors = c.priors();
     let d0 = priors.iter().find(|p| p.name == "D0").unwrap();
-    assert_eq!((d0.mu, d0.sigma, d0.dist.as_str()), (1000.0, 1000.0, "TruncatedNormal"));
+    assert_eq!(
+        (d0.mu, d0.sigma, d0.dist.as_str()),
+        (1000.0, 1000.0, "TruncatedNormal")
+    );
     let contrast = priors.iter().find(|p| p.name == "contrast").unwrap();
     assert_eq!((contrast.mu, contrast.sigma), (0.5, 0.25)); // mid-range, range/4
     // The reference template is fully known: no unknown-key warnings.
-    let unknown: Vec<_> = l.report.warnings.iter().filter(|w| w.message.contains("unknown key")).collect();
+    let unknown: Vec<_> = l
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("unknown key"))
+        .collect();
     assert!(unknown.is_empty(), "{unknown:?}");
     assert!(l.report.errors.is_empty());
 }
@@ -67,19 +99,30 @@ fn reference_static_template_loads() {
     assert_eq!(c.mode(), AnalysisMode::Static);
     assert_eq!((c.dt(), c.start_frame(), c.end_frame()), (0.001, 1, 2000));
     assert_eq!(c.wavevector_q(), 0.0054);
-    assert_eq!(c.initial_parameters.parameter_names.as_deref().unwrap(), ["D0", "alpha", "D_offset"]);
+    assert_eq!(
+        c.initial_parameters.parameter_names.as_deref().unwrap(),
+        ["D0", "alpha", "D_offset"]
+    );
     assert_eq!(c.parameter_bounds().entries.len(), 5);
     let alpha = c.priors().into_iter().find(|p| p.name == "alpha").unwrap();
     assert_eq!((alpha.mu, alpha.sigma), (-1.2, 0.3));
     assert_eq!(c.phi_filtering.target_ranges[1].min_angle, 170.0);
     assert_eq!(c.phi_filtering.target_ranges[1].max_angle, -170.0);
     assert!(!c.nlsq().anti_degeneracy.enable);
-    assert_eq!(c.nlsq().anti_degeneracy.gradient_monitoring.response, "warn");
+    assert_eq!(
+        c.nlsq().anti_degeneracy.gradient_monitoring.response,
+        "warn"
+    );
     assert!(c.cmc().validation.heterogeneity_abort);
     let iv = c.initial_values();
     assert!(iv.from_midpoints);
     assert_eq!(iv.values, vec![50050.0, 0.0, 0.0]);
-    assert!(l.report.warnings.iter().all(|w| !w.message.contains("unknown key")));
+    assert!(
+        l.report
+            .warnings
+            .iter()
+            .all(|w| !w.message.contains("unknown key"))
+    );
 }
 
 #[test]
@@ -92,7 +135,14 @@ fn reference_master_template_loads() {
     assert!(c.parameter_space.priors.is_empty()); // `priors: null`
     assert_eq!(c.parameter_bounds().entries.len(), 9);
     assert_eq!(c.optimization.mcmc.num_samples, 3000);
-    assert!(l.report.warnings.iter().all(|w| !w.message.contains("unknown key")), "{:?}", l.report.warnings);
+    assert!(
+        l.report
+            .warnings
+            .iter()
+            .all(|w| !w.message.contains("unknown key")),
+        "{:?}",
+        l.report.warnings
+    );
 }
 
 #[test]
@@ -115,11 +165,17 @@ fn explicit_values_and_fixed_active() {
     assert_eq!(ip.parameter_names.as_ref().unwrap()[3], "gamma_dot_t0");
     assert_eq!(ip.parameter_names.as_ref().unwrap()[6], "phi0");
     let iv = l.config.initial_values();
-    assert_eq!(iv.names, ["D0", "alpha", "D_offset", "gamma_dot_t0", "phi0"]);
+    assert_eq!(
+        iv.names,
+        ["D0", "alpha", "D_offset", "gamma_dot_t0", "phi0"]
+    );
     assert_eq!(iv.values, vec![1000.0, -1.0, 5.0, 0.01, 2.0]);
     assert_eq!(iv.fixed.get("beta"), Some(&0.0));
     assert_eq!(iv.fixed.get("gamma_dot_t_offset"), Some(&0.001));
-    assert_eq!(l.config.initial_physical(), vec![1000.0, -1.0, 5.0, 0.01, 0.0, 0.001, 2.0]);
+    assert_eq!(
+        l.config.initial_physical(),
+        vec![1000.0, -1.0, 5.0, 0.01, 0.0, 0.001, 2.0]
+    );
     assert!(l.report.info.iter().any(|i| i.message.contains("alias")));
 }
 
@@ -138,7 +194,10 @@ fn analysis_mode_spellings() {
     }
     let err = load_str("analysis_mode: turbulent\n", Format::Yaml, "m.yaml").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("analysis_mode") && msg.contains("m.yaml:1"), "{msg}");
+    assert!(
+        msg.contains("analysis_mode") && msg.contains("m.yaml:1"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -150,16 +209,31 @@ fn flat_legacy_keys() {
     assert_eq!((c.dt(), c.start_frame(), c.end_frame()), (0.5, 10, 20));
     assert_eq!(c.wavevector_q(), 0.01);
     assert_eq!(c.stator_rotor_gap(), 1.0e6);
-    assert_eq!(c.experimental_data.data_folder_path.as_deref(), Some("/data/x"));
-    assert_eq!(c.experimental_data.data_file_name.as_deref(), Some("run.hdf"));
-    assert!(l.report.warnings.iter().all(|w| !w.message.contains("unknown")));
+    assert_eq!(
+        c.experimental_data.data_folder_path.as_deref(),
+        Some("/data/x")
+    );
+    assert_eq!(
+        c.experimental_data.data_file_name.as_deref(),
+        Some("run.hdf")
+    );
+    assert!(
+        l.report
+            .warnings
+            .iter()
+            .all(|w| !w.message.contains("unknown"))
+    );
 }
 
 #[test]
 fn gap_fallbacks() {
-    let l = yaml("analysis_mode: laminar_flow\nexperimental_data:\n  sample_detector_distance: 5000.0\n");
+    let l = yaml(
+        "analysis_mode: laminar_flow\nexperimental_data:\n  sample_detector_distance: 5000.0\n",
+    );
     assert_eq!(l.config.stator_rotor_gap(), 5000.0);
-    let l = yaml("analysis_mode: laminar_flow\nexperimental_data:\n  geometry:\n    stator_rotor_gap: 7000.0\n");
+    let l = yaml(
+        "analysis_mode: laminar_flow\nexperimental_data:\n  geometry:\n    stator_rotor_gap: 7000.0\n",
+    );
     assert_eq!(l.config.stator_rotor_gap(), 7000.0);
     let l = yaml("analysis_mode: laminar_flow\n");
     assert_eq!(l.config.stator_rotor_gap(), 2.0e6);
@@ -172,14 +246,24 @@ fn bounds_overrides_and_aliases() {
     );
     let b = l.config.parameter_bounds();
     assert_eq!(b.get("D0").map(|b| (b.min, b.max)), Some((500.0, 2000.0)));
-    assert_eq!(b.get("gamma_dot_t0").map(|b| (b.min, b.max)), Some((1e-6, 0.1)));
+    assert_eq!(
+        b.get("gamma_dot_t0").map(|b| (b.min, b.max)),
+        Some((1e-6, 0.1))
+    );
     assert_eq!(b.get("phi0").map(|b| (b.min, b.max)), Some((-30.0, 30.0)));
     assert_eq!(b.get("alpha").map(|b| (b.min, b.max)), Some((-2.0, 2.0)));
-    let phi0 = l.config.priors().into_iter().find(|p| p.name == "phi0").unwrap();
+    let phi0 = l
+        .config
+        .priors()
+        .into_iter()
+        .find(|p| p.name == "phi0")
+        .unwrap();
     assert_eq!((phi0.mu, phi0.sigma), (1.0, 15.0));
     assert_eq!(l.config.initial_values().get("D0"), Some(1250.0));
     // Mapping form.
-    let l = yaml("analysis_mode: static\nparameter_space:\n  bounds:\n    D0: [10, 20]\n    alpha: {min: -1, max: 1}\n");
+    let l = yaml(
+        "analysis_mode: static\nparameter_space:\n  bounds:\n    D0: [10, 20]\n    alpha: {min: -1, max: 1}\n",
+    );
     let b = l.config.parameter_bounds();
     assert_eq!(b.get("D0").map(|b| (b.min, b.max)), Some((10.0, 20.0)));
     assert_eq!(b.get("alpha").map(|b| (b.min, b.max)), Some((-1.0, 1.0)));
@@ -187,24 +271,35 @@ fn bounds_overrides_and_aliases() {
 
 #[test]
 fn per_angle_scaling_lists() {
-    let l = yaml("analysis_mode: static\ninitial_parameters:\n  per_angle_scaling:\n    contrast: [0.1, 0.2, 0.3]\n    offset: 1.0\n");
+    let l = yaml(
+        "analysis_mode: static\ninitial_parameters:\n  per_angle_scaling:\n    contrast: [0.1, 0.2, 0.3]\n    offset: 1.0\n",
+    );
     let (c, o) = l.config.per_angle_scaling(3).unwrap();
     assert_eq!(c.unwrap(), vec![0.1, 0.2, 0.3]);
     assert_eq!(o.unwrap(), vec![1.0; 3]);
     assert!(l.config.per_angle_scaling(4).is_err());
-    let l = yaml("analysis_mode: static\ninitial_parameters:\n  per_angle_scaling: {contrast: null, offset: null}\n");
+    let l = yaml(
+        "analysis_mode: static\ninitial_parameters:\n  per_angle_scaling: {contrast: null, offset: null}\n",
+    );
     assert_eq!(l.config.per_angle_scaling(5).unwrap(), (None, None));
 }
 
 #[test]
 fn flat_initial_parameters_mapping() {
-    let l = yaml("analysis_mode: static\ninitial_parameters:\n  D0: 1234\n  alpha: -0.5\n  D_offset: 3\n");
+    let l = yaml(
+        "analysis_mode: static\ninitial_parameters:\n  D0: 1234\n  alpha: -0.5\n  D_offset: 3\n",
+    );
     assert_eq!(l.config.initial_values().values, vec![1234.0, -0.5, 3.0]);
 }
 
 #[test]
 fn yaml_syntax_error_names_file_and_line() {
-    let err = load_str("analysis_mode: static\nanalyzer_parameters:\n  dt: [0.1, 0.2\n  start_frame: 1\n", Format::Yaml, "bad.yaml").unwrap_err();
+    let err = load_str(
+        "analysis_mode: static\nanalyzer_parameters:\n  dt: [0.1, 0.2\n  start_frame: 1\n",
+        Format::Yaml,
+        "bad.yaml",
+    )
+    .unwrap_err();
     match &err {
         ConfigError::Syntax { path, line, .. } => {
             assert_eq!(path.to_str(), Some("bad.yaml"));
@@ -218,20 +313,38 @@ fn yaml_syntax_error_names_file_and_line() {
 
 #[test]
 fn type_error_names_path_file_and_line() {
-    let err = load_str("analysis_mode: static\nanalyzer_parameters:\n  dt: \"abc\"\n", Format::Yaml, "t.yaml").unwrap_err();
-    let ConfigError::Invalid { report } = &err else { panic!("{err}") };
+    let err = load_str(
+        "analysis_mode: static\nanalyzer_parameters:\n  dt: \"abc\"\n",
+        Format::Yaml,
+        "t.yaml",
+    )
+    .unwrap_err();
+    let ConfigError::Invalid { report } = &err else {
+        panic!("{err}")
+    };
     let e = &report.errors[0];
     assert_eq!(e.path, "analyzer_parameters.dt");
     assert_eq!(e.line, Some(3));
     assert_eq!(e.file.as_deref().and_then(|p| p.to_str()), Some("t.yaml"));
     let msg = err.to_string();
-    assert!(msg.contains("t.yaml:3") && msg.contains("analyzer_parameters.dt") && msg.contains("number"), "{msg}");
+    assert!(
+        msg.contains("t.yaml:3")
+            && msg.contains("analyzer_parameters.dt")
+            && msg.contains("number"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn unknown_key_is_a_warning() {
-    let l = yaml("analysis_mode: static\nanalyzer_parameters:\n  dt: 0.1\n  dtt: 0.2\nmystery: 1\n");
-    let w: Vec<_> = l.report.warnings.iter().filter(|w| w.message.contains("unknown key")).collect();
+    let l =
+        yaml("analysis_mode: static\nanalyzer_parameters:\n  dt: 0.1\n  dtt: 0.2\nmystery: 1\n");
+    let w: Vec<_> = l
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("unknown key"))
+        .collect();
     assert_eq!(w.len(), 2);
     assert_eq!(w[0].path, "analyzer_parameters.dtt");
     assert_eq!(w[0].line, Some(4));
@@ -271,7 +384,10 @@ fn json_by_extension() {
     assert_eq!((l.config.dt(), l.config.end_frame()), (0.2, 50));
     std::fs::write(&p, "{\"analysis_mode\": \n  \"static\",, }").unwrap();
     let err = load_file(&p).unwrap_err();
-    assert!(matches!(err, ConfigError::Syntax { line: Some(2), .. }), "{err}");
+    assert!(
+        matches!(err, ConfigError::Syntax { line: Some(2), .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -314,7 +430,9 @@ fn semantic_warnings_and_errors() {
 
 #[test]
 fn deprecated_keys_warn() {
-    let l = yaml("analysis_mode: static\noptimization:\n  parallel_mcmc: {enable: true}\n  cmc:\n    sharding: {optimal_shard_size: 10}\n");
+    let l = yaml(
+        "analysis_mode: static\noptimization:\n  parallel_mcmc: {enable: true}\n  cmc:\n    sharding: {optimal_shard_size: 10}\n",
+    );
     let w: Vec<&str> = l.report.warnings.iter().map(|e| e.path.as_str()).collect();
     assert!(w.contains(&"optimization.parallel_mcmc"));
     assert!(w.contains(&"optimization.cmc.sharding.optimal_shard_size"));
@@ -322,7 +440,9 @@ fn deprecated_keys_warn() {
 
 #[test]
 fn auto_or_values() {
-    let l = yaml("analysis_mode: static\noptimization:\n  cmc:\n    enable: true\n    sharding: {num_shards: 8}\n  stratification: {enabled: auto}\n");
+    let l = yaml(
+        "analysis_mode: static\noptimization:\n  cmc:\n    enable: true\n    sharding: {num_shards: 8}\n  stratification: {enabled: auto}\n",
+    );
     assert_eq!(l.config.cmc().enable.value(), Some(true));
     assert_eq!(l.config.cmc().sharding.num_shards.value(), Some(8));
     assert!(l.config.optimization.stratification.enabled.is_auto());

@@ -131,9 +131,14 @@ fn generate(args: &Args) -> Result<(), String> {
     } else {
         TemplateValues::default()
     };
-    let text = homodyne_config::render(mode, args.filter.into(), &values).map_err(|e| e.to_string())?;
+    let text =
+        homodyne_config::render(mode, args.filter.into(), &values).map_err(|e| e.to_string())?;
     // The generated file must load cleanly with our own loader.
-    let check = homodyne_config::validate_str(&text, homodyne_config::Format::Yaml, &output.to_string_lossy());
+    let check = homodyne_config::validate_str(
+        &text,
+        homodyne_config::Format::Yaml,
+        &output.to_string_lossy(),
+    );
     if !check.is_valid() {
         return Err(format!("generated configuration is invalid:\n{check}"));
     }
@@ -162,7 +167,10 @@ impl Prompter<'_> {
             return Ok(None);
         }
         let mut s = String::new();
-        let n = self.input.read_line(&mut s).map_err(|e| format!("reading stdin: {e}"))?;
+        let n = self
+            .input
+            .read_line(&mut s)
+            .map_err(|e| format!("reading stdin: {e}"))?;
         if n == 0 {
             self.eof = true;
             println!();
@@ -192,7 +200,10 @@ impl Prompter<'_> {
 
     fn ask_mode(&mut self) -> Result<AnalysisMode, String> {
         Ok(self
-            .ask("Analysis mode (static/laminar_flow) [laminar_flow]: ", |s| s.parse::<AnalysisMode>())?
+            .ask(
+                "Analysis mode (static/laminar_flow) [laminar_flow]: ",
+                |s| s.parse::<AnalysisMode>(),
+            )?
             .unwrap_or(AnalysisMode::LaminarFlow))
     }
 
@@ -205,7 +216,9 @@ impl Prompter<'_> {
         };
         let mut v = TemplateValues::default();
         println!("Interactive configuration ({mode}); press Enter to keep [default].");
-        v.data_file = self.ask("Data file (HDF5) [./data/sample/experiment.hdf]: ", |s| Ok(PathBuf::from(s)))?;
+        v.data_file = self.ask("Data file (HDF5) [./data/sample/experiment.hdf]: ", |s| {
+            Ok(PathBuf::from(s))
+        })?;
         v.wavevector_q = self.ask("Wavevector q [1/Å] [0.0054]: ", positive("q"))?;
         v.dt = self.ask("Time step dt [s] [0.001]: ", positive("dt"))?;
         v.start_frame = self.ask("Start frame (1-based) [1]: ", |s| match s.parse::<i64>() {
@@ -213,9 +226,11 @@ impl Prompter<'_> {
             _ => Err("start frame must be an integer ≥ 1".into()),
         })?;
         let start = v.start_frame.unwrap_or(1);
-        v.end_frame = self.ask("End frame (-1 = all) [2000]: ", move |s| match s.parse::<i64>() {
-            Ok(x) if x == -1 || x >= start => Ok(x),
-            _ => Err(format!("end frame must be -1 or an integer ≥ {start}")),
+        v.end_frame = self.ask("End frame (-1 = all) [2000]: ", move |s| {
+            match s.parse::<i64>() {
+                Ok(x) if x == -1 || x >= start => Ok(x),
+                _ => Err(format!("end frame must be -1 or an integer ≥ {start}")),
+            }
         })?;
         if mode == AnalysisMode::LaminarFlow {
             v.stator_rotor_gap = self.ask("Stator-rotor gap [Å] [2000000]: ", positive("gap"))?;
@@ -247,7 +262,11 @@ fn validate(path: &Path) -> ExitCode {
         match c.data_file() {
             Some(f) => {
                 let exists = f.exists();
-                println!("  data file:         {}{}", f.display(), if exists { "" } else { " (not found)" });
+                println!(
+                    "  data file:         {}{}",
+                    f.display(),
+                    if exists { "" } else { " (not found)" }
+                );
                 if !exists {
                     println!("  warning: data file does not exist: {}", f.display());
                 }
@@ -258,7 +277,11 @@ fn validate(path: &Path) -> ExitCode {
         println!(
             "  parameters:        {} ({})",
             c.physical_names().join(", "),
-            if iv.from_midpoints { "start at bound midpoints" } else { "start values given" }
+            if iv.from_midpoints {
+                "start at bound midpoints"
+            } else {
+                "start values given"
+            }
         );
         if c.phi_filtering.enabled {
             let ranges: Vec<String> = c

@@ -49,8 +49,9 @@ impl FromStr for AnalysisMode {
     fn from_str(s: &str) -> Result<Self, String> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         match norm.as_str() {
-            "static" | "static_isotropic" | "static_anisotropic" | "isotropic"
-            | "anisotropic" => Ok(AnalysisMode::Static),
+            "static" | "static_isotropic" | "static_anisotropic" | "isotropic" | "anisotropic" => {
+                Ok(AnalysisMode::Static)
+            }
             "laminar_flow" | "laminarflow" | "laminar" | "flow" => Ok(AnalysisMode::LaminarFlow),
             _ => Err(format!(
                 "unknown analysis mode \"{s}\"; expected \"static\" or \"laminar_flow\""
