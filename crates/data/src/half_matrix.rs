@@ -138,46 +138,6 @@ where
     stats
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn symmetric_with_stored_diagonal() {
-        // Upper triangle of a 3x3 matrix.
-        let h: Vec<f64> = vec![1.0, 2.0, 3.0, 0.0, 4.0, 5.0, 0.0, 0.0, 6.0];
-        let mut out = vec![0.0; 9];
-        let st = reconstruct_typed(&h, 3, FrameWindow { start: 0, end: 3 }, &mut out);
-        assert_eq!(out, vec![1.0, 2.0, 3.0, 2.0, 4.0, 5.0, 3.0, 5.0, 6.0]);
-        assert_eq!(st.non_finite, 0);
-        assert!(!st.lower_triangle_nonzero);
-        let mut sub = vec![0.0; 4];
-        reconstruct_typed(&h, 3, FrameWindow { start: 1, end: 3 }, &mut sub);
-        assert_eq!(sub, vec![4.0, 5.0, 5.0, 6.0]);
-    }
-
-    #[test]
-    fn large_tiled_matches_naive() {
-        let n = 150;
-        let mut h = vec![0f32; n * n];
-        for i in 0..n {
-            for j in i..n {
-                h[i * n + j] = (i * 1000 + j) as f32;
-            }
-        }
-        let w = FrameWindow { start: 7, end: 140 };
-        let m = w.len();
-        let mut out = vec![0.0; m * m];
-        reconstruct_typed(&h, n, w, &mut out);
-        for i in 0..m {
-            for j in 0..m {
-                let (a, b) = (i.min(j) + 7, i.max(j) + 7);
-                assert_eq!(out[i * m + j], h[a * n + b] as f64);
-            }
-        }
-    }
-}
-
 /// Read the matrices `names` (all of the same size), rebuild the frame window chosen by
 /// `window_of(n_frames)` in parallel, and stack them as `(names.len(), m, m)` f64.
 /// Returns the stack, the window and the stored size.
@@ -244,4 +204,44 @@ pub fn read_window_stack(
             Ok(())
         })?;
     Ok((stack, window, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symmetric_with_stored_diagonal() {
+        // Upper triangle of a 3x3 matrix.
+        let h: Vec<f64> = vec![1.0, 2.0, 3.0, 0.0, 4.0, 5.0, 0.0, 0.0, 6.0];
+        let mut out = vec![0.0; 9];
+        let st = reconstruct_typed(&h, 3, FrameWindow { start: 0, end: 3 }, &mut out);
+        assert_eq!(out, vec![1.0, 2.0, 3.0, 2.0, 4.0, 5.0, 3.0, 5.0, 6.0]);
+        assert_eq!(st.non_finite, 0);
+        assert!(!st.lower_triangle_nonzero);
+        let mut sub = vec![0.0; 4];
+        reconstruct_typed(&h, 3, FrameWindow { start: 1, end: 3 }, &mut sub);
+        assert_eq!(sub, vec![4.0, 5.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn large_tiled_matches_naive() {
+        let n = 150;
+        let mut h = vec![0f32; n * n];
+        for i in 0..n {
+            for j in i..n {
+                h[i * n + j] = (i * 1000 + j) as f32;
+            }
+        }
+        let w = FrameWindow { start: 7, end: 140 };
+        let m = w.len();
+        let mut out = vec![0.0; m * m];
+        reconstruct_typed(&h, n, w, &mut out);
+        for i in 0..m {
+            for j in 0..m {
+                let (a, b) = (i.min(j) + 7, i.max(j) + 7);
+                assert_eq!(out[i * m + j], h[a * n + b] as f64);
+            }
+        }
+    }
 }
