@@ -96,7 +96,9 @@ pub struct DiffConfig {
     pub step_ratio: f64,
     /// Number of parameters processed together; bounds the working memory
     /// (and the parallel fan-out when [`DiffConfig::parallel`] is set).
-    /// `0` means all at once. Default 256.
+    /// `0` means all at once. Default 256. Working memory per parameter in
+    /// flight is a few output vectors (finite differences) or about
+    /// `4 * richardson_terms` output vectors (Richardson table).
     pub chunk_size: usize,
     /// Evaluate the parameters of a chunk in parallel with rayon (the function
     /// must be `Sync`). Results are identical either way. Default `false`.
