@@ -305,7 +305,6 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 entries: entries.iter().collect(),
                 pos: 0,
                 de: &self,
-                fields: None,
             }),
             _ => {
                 self.type_error("a mapping");
@@ -313,7 +312,6 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     entries: Vec::new(),
                     pos: 0,
                     de: &self,
-                    fields: None,
                 })
             }
         }
@@ -343,7 +341,6 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     entries: keep,
                     pos: 0,
                     de: &self,
-                    fields: Some(fields),
                 })
             }
             _ => {
@@ -352,7 +349,6 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     entries: Vec::new(),
                     pos: 0,
                     de: &self,
-                    fields: Some(fields),
                 })
             }
         }
@@ -408,7 +404,6 @@ struct MapAcc<'b, 'a> {
     entries: Vec<&'a crate::node::Entry>,
     pos: usize,
     de: &'b NodeDe<'a>,
-    fields: Option<&'static [&'static str]>,
 }
 
 impl<'de, 'b, 'a> de::MapAccess<'de> for MapAcc<'b, 'a> {
@@ -420,7 +415,6 @@ impl<'de, 'b, 'a> de::MapAccess<'de> for MapAcc<'b, 'a> {
         let Some(e) = self.entries.get(self.pos) else {
             return Ok(None);
         };
-        let _ = self.fields;
         seed.deserialize(e.key.as_str().into_deserializer())
             .map(Some)
     }

@@ -261,7 +261,7 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
                 c.error(
                     "initial_parameters.values",
                     format!(
-                        "{} values for {} parameter_names; bound midpoints are used instead",
+                        "{} values for {} parameter_names; expected one value per name (or null for bound midpoints)",
                         values.len(),
                         names.len()
                     ),

@@ -245,7 +245,7 @@ fn validate(path: &Path) -> ExitCode {
         eprintln!("error: configuration file not found: {}", path.display());
         return ExitCode::from(1);
     }
-    let report = homodyne_config::validate_file(path);
+    let mut report = homodyne_config::validate_file(path);
     if let Ok(loaded) = homodyne_config::load_file(path) {
         let c = &loaded.config;
         println!("  analysis mode:     {}", c.mode());
@@ -268,7 +268,11 @@ fn validate(path: &Path) -> ExitCode {
                     if exists { "" } else { " (not found)" }
                 );
                 if !exists {
-                    println!("  warning: data file does not exist: {}", f.display());
+                    report.warning(
+                        "experimental_data",
+                        0,
+                        format!("data file does not exist: {}", f.display()),
+                    );
                 }
             }
             None => println!("  data file:         (not set)"),
