@@ -46,7 +46,9 @@ fn main() {
     let n_phi = 23;
     let dt = 0.1;
     let t: Vec<f64> = (1..=frames).map(|k| k as f64 * dt).collect();
-    let phi: Vec<f64> = (0..n_phi).map(|k| -180.0 + 360.0 * k as f64 / n_phi as f64).collect();
+    let phi: Vec<f64> = (0..n_phi)
+        .map(|k| -180.0 + 360.0 * k as f64 / n_phi as f64)
+        .collect();
     let exp = Experiment::new(
         Geometry {
             wavevector_q: 0.0054,
@@ -85,8 +87,9 @@ fn main() {
         let (secs, ne) = best_of(3, || {
             normal::normal_equations(&exp, &layout, &data, &x, 0..frames, &Linear).unwrap()
         });
-        let (cost_secs, _) =
-            best_of(3, || normal::cost(&exp, &layout, &data, &x, 0..frames, &Linear).unwrap());
+        let (cost_secs, _) = best_of(3, || {
+            normal::cost(&exp, &layout, &data, &x, 0..frames, &Linear).unwrap()
+        });
         println!(
             "chi2 + JtJ + Jtr pass, {} params ({}): {secs:.3} s  (chi2 only: {cost_secs:.3} s; {} points)",
             layout.n_params(),

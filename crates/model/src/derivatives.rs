@@ -3,8 +3,8 @@
 //! Everything that does not depend on the angle (the diffusion factor, the shear integral
 //! and their parameter derivatives) is computed once per row and shared by all angles;
 //! parameter derivatives of the cumulative integrals are themselves cumulative integrals
-//! (O(n) per evaluation). Floors and clips pass derivatives through, like
-//! [`crate::scalar::Scalar::floor_at`].
+//! (O(n) per evaluation). The g1 floor and the log clip pass derivatives through; the
+//! D(t) and gamma_dot(t) floors zero them where active (see [`crate::scalar`]).
 
 use crate::experiment::Experiment;
 use crate::forward::RowKernel;
@@ -37,15 +37,32 @@ impl DerivRow {
     }
 }
 
-/// Cumulative trapezoids of `d rate / d (amplitude, exponent, offset)` for a power law.
-fn power_law_derivative_integrals(t_safe: &[f64], amplitude: f64, exponent: f64) -> [Vec<f64>; 3] {
-    let d_amp: Vec<f64> = t_safe.iter().map(|&t| t.powf(exponent)).collect();
+/// Cumulative trapezoids of `d rate / d (amplitude, exponent, offset)` for a power law
+/// `amplitude t^exponent + offset`, zero where the rate is floored.
+fn power_law_derivative_integrals(
+    t_safe: &[f64],
+    amplitude: f64,
+    exponent: f64,
+    offset: f64,
+) -> [Vec<f64>; 3] {
+    let active: Vec<f64> = t_safe
+        .iter()
+        .map(|&t| {
+            let rate = amplitude * t.powf(exponent) + offset;
+            if rate > VALUE_FLOOR { 1.0 } else { 0.0 }
+        })
+        .collect();
+    let d_amp: Vec<f64> = t_safe
+        .iter()
+        .zip(&active)
+        .map(|(&t, &on)| on * t.powf(exponent))
+        .collect();
     let d_exp: Vec<f64> = t_safe
         .iter()
         .zip(&d_amp)
         .map(|(&t, &p)| amplitude * p * t.ln())
         .collect();
-    let ones = vec![1.0; t_safe.len()];
+    let ones = active;
     [
         kernel::cumulative_trapezoid(&d_amp),
         kernel::cumulative_trapezoid(&d_exp),
@@ -57,7 +74,8 @@ impl DerivativeKernel {
     pub fn new(experiment: &Experiment, params: &[f64]) -> Self {
         let row = RowKernel::new(experiment, params);
         let t_safe = kernel::safe_times(&experiment.t);
-        let dcum_diffusion = power_law_derivative_integrals(&t_safe, params[0], params[1]);
+        let dcum_diffusion =
+            power_law_derivative_integrals(&t_safe, params[0], params[1], params[2]);
         let (dcum_shear, dangle_factor) = if params.len() >= 7 {
             let sp = experiment.geometry.shear_prefactor();
             let dfac = experiment
@@ -66,7 +84,7 @@ impl DerivativeKernel {
                 .map(|&phi| -((params[6] - phi) * DEG_TO_RAD).sin() * DEG_TO_RAD * sp)
                 .collect();
             (
-                power_law_derivative_integrals(&t_safe, params[3], params[4]),
+                power_law_derivative_integrals(&t_safe, params[3], params[4], params[5]),
                 dfac,
             )
         } else {

@@ -67,7 +67,7 @@ pub fn t_floor(t: &[f64]) -> f64 {
 pub fn power_law_rate<S: Scalar>(t_safe: &[f64], amplitude: S, exponent: S, offset: S) -> Vec<S> {
     t_safe
         .iter()
-        .map(|&t| (amplitude * exponent.pow_of(t) + offset).floor_at(VALUE_FLOOR))
+        .map(|&t| (amplitude * exponent.pow_of(t) + offset).floor_hard(VALUE_FLOOR))
         .collect()
 }
 

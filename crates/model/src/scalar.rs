@@ -41,6 +41,14 @@ pub trait Scalar:
         let r = self.re();
         if r > floor { self } else { self + (floor - r) }
     }
+    /// Lower floor with a zero derivative where active: `where(re > floor, x, floor)`.
+    fn floor_hard(self, floor: f64) -> Self {
+        if self.re() > floor {
+            self
+        } else {
+            Self::from_f64(floor)
+        }
+    }
     /// Clip of the real part into `[lo, hi]`, derivative passed through.
     fn clip_re(self, lo: f64, hi: f64) -> Self {
         let r = self.re();
