@@ -31,7 +31,7 @@ pub fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix>> {
     let q_list = one_dimensional(src, APS_U_Q_LIST)?;
     let phi_list = one_dimensional(src, APS_U_PHI_LIST)?;
     let bins = src.read_i64_flat(APS_U_PROCESSED_BINS)?;
-    let mapping = if src.has_dataset(APS_U_INDEX_MAPPING) {
+    let mapping = if src.has_dataset(APS_U_INDEX_MAPPING)? {
         Some(src.read_i64_flat(APS_U_INDEX_MAPPING)?)
     } else {
         None

@@ -74,6 +74,15 @@ pub enum DataError {
         n_bins: usize,
     },
 
+    /// The selection would need more memory than the loader allows.
+    #[error("{path}: {what} needs {bytes} bytes, above the {limit}-byte limit")]
+    TooLarge {
+        path: PathBuf,
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
+
     /// NaN or infinite values in a selected correlation matrix.
     #[error(
         "{path}: '{dataset}' contains {count} non-finite (NaN/Inf) values in the selected frames"

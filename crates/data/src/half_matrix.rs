@@ -26,6 +26,10 @@ pub struct ReconstructionStats {
     pub lower_triangle_nonzero: bool,
 }
 
+/// Largest f64 stack of selected matrices the loader allocates (64 GiB): a corrupt or
+/// hostile shape is an error, not an out-of-memory abort.
+pub const MAX_STACK_BYTES: u64 = 64 << 30;
+
 /// Side of the square tiles used while mirroring.
 const TILE: usize = 64;
 
@@ -176,6 +180,17 @@ pub fn read_window_stack(
     };
     let window = window_of(n)?;
     let m = window.len();
+    let bytes = (names.len() as u64)
+        .saturating_mul((m as u64).saturating_mul(m as u64))
+        .saturating_mul(8);
+    if bytes > MAX_STACK_BYTES {
+        return Err(DataError::TooLarge {
+            path: src.path.clone(),
+            what: format!("{} matrices of {m} x {m} float64", names.len()),
+            bytes,
+            limit: MAX_STACK_BYTES,
+        });
+    }
     let mut stack = ndarray::Array3::<f64>::zeros((names.len(), m, m));
     stack
         .outer_iter_mut()

@@ -48,36 +48,52 @@ impl H5Source {
         })
     }
 
-    /// Whether a dataset exists at `name`.
-    pub fn has_dataset(&self, name: &str) -> bool {
-        self.file.dataset(name).is_ok()
+    /// Whether a dataset exists at `name`. A missing object is `Ok(false)`; a file that
+    /// cannot be parsed on the way (truncated, corrupt) is an error naming `name`.
+    pub fn has_dataset(&self, name: &str) -> DataResult<bool> {
+        match self.file.dataset(name) {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.read_error(name, e)),
+        }
     }
 
-    /// Whether a group exists at `name`.
-    pub fn has_group(&self, name: &str) -> bool {
-        self.file.group(name).is_ok()
+    /// Whether a group exists at `name` (errors as for [`H5Source::has_dataset`]).
+    pub fn has_group(&self, name: &str) -> DataResult<bool> {
+        match self.file.group(name) {
+            Ok(_) => Ok(true),
+            Err(e) if is_not_found(&e) => Ok(false),
+            Err(e) => Err(self.read_error(name, e)),
+        }
     }
 
     /// The dataset at `name`, or [`DataError::MissingDataset`].
     pub fn dataset(&self, name: &str) -> DataResult<hdf5_reader::Dataset> {
-        self.file
-            .dataset(name)
-            .map_err(|_| DataError::MissingDataset {
-                path: self.path.clone(),
-                dataset: name.to_string(),
-            })
+        self.file.dataset(name).map_err(|e| {
+            if is_not_found(&e) {
+                DataError::MissingDataset {
+                    path: self.path.clone(),
+                    dataset: name.to_string(),
+                }
+            } else {
+                self.read_error(name, e)
+            }
+        })
     }
 
     /// Names of the datasets directly inside group `name`, sorted bytewise (the order
     /// h5py's `group.keys()` gives for files without creation-order tracking).
     pub fn sorted_dataset_names(&self, name: &str) -> DataResult<Vec<String>> {
-        let group = self
-            .file
-            .group(name)
-            .map_err(|_| DataError::MissingDataset {
-                path: self.path.clone(),
-                dataset: name.to_string(),
-            })?;
+        let group = self.file.group(name).map_err(|e| {
+            if is_not_found(&e) {
+                DataError::MissingDataset {
+                    path: self.path.clone(),
+                    dataset: name.to_string(),
+                }
+            } else {
+                self.read_error(name, e)
+            }
+        })?;
         let (_, mut datasets) = group.member_names().map_err(|e| self.read_error(name, e))?;
         datasets.sort();
         Ok(datasets)
@@ -152,6 +168,16 @@ impl H5Source {
             dataset: dataset.to_string(),
             dtype: format!("{dtype:?}"),
         }
+    }
+}
+
+/// Whether a reader error only says that an object is absent.
+fn is_not_found(e: &hdf5_reader::error::Error) -> bool {
+    use hdf5_reader::error::Error;
+    match e {
+        Error::GroupNotFound(_) | Error::DatasetNotFound(_) => true,
+        Error::Context { source, .. } => is_not_found(source),
+        _ => false,
     }
 }
 

@@ -46,12 +46,12 @@ pub const APS_OLD_C2_GROUP: &str = "exchange/C2T_all";
 /// Detect the layout: APS-U when the dynamic q list and the correlation-map group exist,
 /// APS-old when dqlist, dphilist and C2T_all exist, otherwise [`DataError::UnknownLayout`].
 pub fn detect_layout(src: &H5Source) -> DataResult<Layout> {
-    if src.has_dataset(APS_U_Q_LIST) && src.has_group(APS_U_CORRELATION_MAP) {
+    if src.has_dataset(APS_U_Q_LIST)? && src.has_group(APS_U_CORRELATION_MAP)? {
         return Ok(Layout::ApsU);
     }
-    if src.has_dataset(APS_OLD_Q_LIST)
-        && src.has_dataset(APS_OLD_PHI_LIST)
-        && src.has_group(APS_OLD_C2_GROUP)
+    if src.has_dataset(APS_OLD_Q_LIST)?
+        && src.has_dataset(APS_OLD_PHI_LIST)?
+        && src.has_group(APS_OLD_C2_GROUP)?
     {
         return Ok(Layout::ApsOld);
     }

@@ -46,6 +46,10 @@ fn not_hdf5_and_truncated_hdf5() {
         let mut opts = LoadOptions::new(&truncated);
         opts.wavevector_q = 0.1;
         let e = load_err(&opts);
+        assert!(
+            matches!(e, DataError::Hdf5Read { .. } | DataError::NotHdf5 { .. }),
+            "{e:?}"
+        );
         message_has(&e, &[&format!("cut_{cut}.h5")]);
     }
 }
