@@ -577,3 +577,36 @@ fn stages_history_and_report_round_trip() {
     );
     assert!(r.issues.iter().any(|i| i.message.contains("not square")));
 }
+
+/// Timing on a full-size stack (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn large_stack_timing() {
+    let (n_phi, n) = (23, 1000);
+    let mut c2 = synthetic(n_phi, n, 0.01);
+    let (t, phi) = axes(n_phi, n);
+    let start = std::time::Instant::now();
+    let mut ctl = qc(QualityControlConfig::default());
+    let r = ctl.validate_stage(
+        QualityStage::FinalData,
+        c2.view_mut(),
+        t.view(),
+        phi.view(),
+        None,
+    );
+    eprintln!(
+        "QC final stage: {:?} (score {:.1})",
+        start.elapsed(),
+        r.metrics.overall_score
+    );
+    let mut cfg = PreprocessingConfig::default();
+    cfg.stages.reduce_noise.enabled = true;
+    cfg.stages.reduce_noise.method = NoiseReductionMethod::Median;
+    let start = std::time::Instant::now();
+    let p = PreprocessingPipeline::new(cfg)
+        .unwrap()
+        .process(c2.view(), t.view(), phi.view())
+        .unwrap();
+    eprintln!("preprocessing (median 3x3): {:?}", start.elapsed());
+    assert!(p.success);
+}
