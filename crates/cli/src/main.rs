@@ -1,1 +1,55 @@
-fn main() {}
+//! `homodyne`: the command line. It only wires the crates together: configuration
+//! (`homodyne-config`), data (`homodyne-data`), model (`homodyne-model`), fitting
+//! (`homodyne-nlsq`) and plots (`homodyne-plot`).
+//!
+//! Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error,
+//! 130 interrupted (the default SIGINT disposition).
+
+mod args;
+mod atomic;
+mod logging;
+mod plots;
+mod simulate;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of causes joined.
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Some(Command::Simulate(args)) => {
+            logging::init_console(args.verbose, false);
+            simulate::run(args)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "homodyne", &mut std::io::stdout());
+            Ok(())
+        }
+        None => {
+            logging::init_console(cli.run.verbose, cli.run.quiet);
+            anyhow::bail!("analysis runs are not wired yet; use `homodyne simulate`")
+        }
+    }
+}

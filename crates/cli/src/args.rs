@@ -1,0 +1,181 @@
+//! Command-line arguments of `homodyne`, compatible with the reference's flags
+//! (spec 07 §7.1), plus the `simulate` and `completions` subcommands.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// XPCS two-time correlation analysis under laminar flow.
+#[derive(Debug, Parser)]
+#[command(
+    name = "homodyne",
+    version,
+    about = "XPCS two-time correlation analysis under flow: NLSQ fits, simulation, plots",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate c2 from a config's parameters and write it as NPZ (the reference's `hsim`).
+    Simulate(SimulateArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    Nlsq,
+    Cmc,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+    Npz,
+}
+
+/// Flags of the main analysis run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Optimisation method.
+    #[arg(long, value_enum, default_value = "nlsq")]
+    pub method: Method,
+    /// Configuration file (YAML or JSON).
+    #[arg(long, default_value = "./homodyne_config.yaml")]
+    pub config: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long, default_value = "./homodyne_results")]
+    pub output_dir: PathBuf,
+    /// Data file overriding experimental_data (HDF5 or NPZ).
+    #[arg(long)]
+    pub data_file: Option<PathBuf>,
+    /// Force static analysis mode.
+    #[arg(long, conflicts_with = "laminar_flow")]
+    pub static_mode: bool,
+    /// Force laminar_flow analysis mode.
+    #[arg(long)]
+    pub laminar_flow: bool,
+    /// Maximum optimiser iterations (honoured, unlike the reference).
+    #[arg(long, value_parser = positive_usize)]
+    pub max_iterations: Option<usize>,
+    /// Convergence tolerance (ftol = xtol = gtol; honoured).
+    #[arg(long, value_parser = positive_f64)]
+    pub tolerance: Option<f64>,
+    /// Initial D0 (must be > 0).
+    #[arg(long = "initial-d0", value_parser = positive_f64)]
+    pub initial_d0: Option<f64>,
+    #[arg(long = "initial-alpha", allow_negative_numbers = true)]
+    pub initial_alpha: Option<f64>,
+    #[arg(long = "initial-d-offset", allow_negative_numbers = true)]
+    pub initial_d_offset: Option<f64>,
+    #[arg(long = "initial-gamma-dot-t0", allow_negative_numbers = true)]
+    pub initial_gamma_dot_t0: Option<f64>,
+    #[arg(long = "initial-beta", allow_negative_numbers = true)]
+    pub initial_beta: Option<f64>,
+    #[arg(long = "initial-gamma-dot-offset", allow_negative_numbers = true)]
+    pub initial_gamma_dot_offset: Option<f64>,
+    #[arg(long = "initial-phi0", allow_negative_numbers = true)]
+    pub initial_phi0: Option<f64>,
+    /// Write fit comparison plots.
+    #[arg(long)]
+    pub save_plots: bool,
+    /// Plot the experimental data (alone: load data, no fit).
+    #[arg(long)]
+    pub plot_experimental_data: bool,
+    /// Plot theory from the config's parameters (alone: no data, no fit).
+    #[arg(long)]
+    pub plot_simulated_data: bool,
+    /// Contrast for simulated plots.
+    #[arg(long, default_value_t = 0.3)]
+    pub contrast: f64,
+    /// Offset for simulated plots.
+    #[arg(long, default_value_t = 1.0)]
+    pub offset: f64,
+    /// Angles for simulated plots, e.g. "0,45,90".
+    #[arg(long, allow_hyphen_values = true)]
+    pub phi_angles: Option<String>,
+    /// Format of <output-dir>/homodyne_results.<fmt>.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub output_format: OutputFormat,
+    /// More console output (-v info+, -vv debug, -vvv trace).
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Errors only.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = positive_usize)]
+    pub threads: Option<usize>,
+}
+
+/// `homodyne simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Configuration file with analysis_mode, analyzer_parameters and initial_parameters.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Angles in degrees, e.g. "0,45,90" (default: 8 angles evenly spaced on [0, 180]).
+    #[arg(long, allow_hyphen_values = true)]
+    pub phi_angles: Option<String>,
+    #[arg(long, default_value_t = 0.3)]
+    pub contrast: f64,
+    #[arg(long, default_value_t = 1.0)]
+    pub offset: f64,
+    /// Output NPZ file (arrays t, phi_angles, c2).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Also write one heatmap PNG per angle into this folder.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+fn positive_usize(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive integer")),
+    }
+}
+
+/// Parse "a,b,c" into angles in degrees; an error names the bad entry.
+pub fn parse_angles(text: &str) -> Result<Vec<f64>, String> {
+    let angles = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("--phi-angles: '{s}' is not a number"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if angles.is_empty() {
+        return Err("--phi-angles: no angles given".into());
+    }
+    Ok(angles)
+}
+
+/// The default simulation angles: 8 evenly spaced on [0, 180].
+pub fn default_angles() -> Vec<f64> {
+    (0..8).map(|k| 180.0 * k as f64 / 7.0).collect()
+}
