@@ -205,7 +205,9 @@ pub struct CacheExpectation {
     pub end_frame: i64,
     pub dt: f64,
     pub source_file: String,
-    pub source_size_bytes: u64,
+    /// Size of the data file; `None` when it no longer exists (the cache is then matched
+    /// on the file name only, with a warning).
+    pub source_size_bytes: Option<u64>,
     pub selection_key: String,
 }
 
@@ -244,7 +246,7 @@ impl CacheExpectation {
             dt: Some(self.dt),
             requested_end_frame: Some(self.end_frame),
             source_file: Some(self.source_file.clone()),
-            source_size_bytes: Some(self.source_size_bytes),
+            source_size_bytes: self.source_size_bytes,
             selection_key: Some(self.selection_key.clone()),
         }
     }
@@ -294,11 +296,19 @@ impl CacheExpectation {
                 self.dt
             ));
         }
-        if meta.source_file.as_deref() != Some(self.source_file.as_str())
-            || meta.source_size_bytes != Some(self.source_size_bytes)
-        {
+        let size_differs = match self.source_size_bytes {
+            Some(size) => meta.source_size_bytes != Some(size),
+            None => {
+                tracing::warn!(
+                    "data file {} is gone: matching the cache on its name only",
+                    self.source_file
+                );
+                false
+            }
+        };
+        if meta.source_file.as_deref() != Some(self.source_file.as_str()) || size_differs {
             return Some(format!(
-                "built from {:?} ({:?} bytes), not {} ({} bytes)",
+                "built from {:?} ({:?} bytes), not {} ({:?} bytes)",
                 meta.source_file, meta.source_size_bytes, self.source_file, self.source_size_bytes
             ));
         }

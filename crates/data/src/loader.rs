@@ -158,9 +158,7 @@ pub fn load_uncorrected(opts: &LoadOptions) -> DataResult<XpcsData> {
 }
 
 fn cache_expectation(opts: &LoadOptions) -> CacheExpectation {
-    let size = std::fs::metadata(&opts.data_path)
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = std::fs::metadata(&opts.data_path).ok().map(|m| m.len());
     CacheExpectation {
         config_wavevector_q: opts.wavevector_q,
         start_frame: opts.start_frame,

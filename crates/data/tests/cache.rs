@@ -250,3 +250,23 @@ fn keep_cache_for_numpy_check() {
     let opts = options_with_cache(std::path::Path::new(&folder));
     load_uncorrected(&opts).unwrap();
 }
+
+#[test]
+fn cache_outlives_a_deleted_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_copy = dir.path().join("run.h5");
+    std::fs::copy(fixture("aps_u_mapped_f32_lzf.h5"), &data_copy).unwrap();
+    let mut opts = options_with_cache(dir.path());
+    opts.data_path = data_copy.clone();
+    let first = load_uncorrected(&opts).unwrap();
+    std::fs::remove_file(&data_copy).unwrap();
+    let cached = load_uncorrected(&opts).unwrap();
+    assert_eq!(cached.source.kind, SourceKind::Cache);
+    assert_eq!(cached.c2_exp, first.c2_exp);
+    // A different dt still invalidates it; with the file gone that is a missing-file error.
+    opts.dt = 1.0;
+    assert!(matches!(
+        load_uncorrected(&opts),
+        Err(homodyne_data::DataError::FileNotFound { .. })
+    ));
+}
