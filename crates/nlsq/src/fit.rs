@@ -127,7 +127,7 @@ impl<'a> Fitter<'a> {
         let (chosen, reason) = strategy::choose(&memory, options.strategy);
         let n_t = experiment.n_t();
         let chunks = match chosen {
-            Strategy::Standard => vec![0..n_t],
+            Strategy::Standard => std::iter::once(0..n_t).collect(),
             Strategy::Chunked | Strategy::Streaming => {
                 strategy::row_chunks(n_t, n_phi, options.chunk_points, 2.min(n_t))
             }

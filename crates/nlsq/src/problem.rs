@@ -67,7 +67,7 @@ impl<'a> Problem<'a> {
             )));
         }
         for (k, (l, u)) in lower.iter().zip(&upper).enumerate() {
-            if !(l < u) || l.is_nan() || u.is_nan() {
+            if l.partial_cmp(u) != Some(std::cmp::Ordering::Less) {
                 return Err(NlsqError::Bounds {
                     name: layout.names()[k].clone(),
                     min: *l,

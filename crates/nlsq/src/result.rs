@@ -136,6 +136,7 @@ impl NlsqResult {
 }
 
 /// Build the §3.9 checks.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn quality_checks(
     reduced_chi2: f64,
     names: &[String],
