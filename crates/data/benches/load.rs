@@ -61,6 +61,27 @@ fn main() {
         t0.elapsed().as_secs_f64(),
         data.n_angles()
     );
+    // Cache write (first load with a cache folder) and cache read (second load).
+    let cache_dir = tempfile::tempdir().expect("temp dir");
+    for compression in [false, true] {
+        let mut cached = opts.clone();
+        cached.cache = Some(homodyne_data::CacheOptions {
+            folder: cache_dir.path().to_path_buf(),
+            filename_template: format!("bench_{compression}.npz"),
+            compression,
+        });
+        let t0 = Instant::now();
+        homodyne_data::load_uncorrected(&cached).expect("load + write cache");
+        let t_write = t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        let again = homodyne_data::load_uncorrected(&cached).expect("read cache");
+        let t_read = t0.elapsed().as_secs_f64();
+        assert_eq!(again.source.kind, homodyne_data::SourceKind::Cache);
+        println!(
+            "cache (compression {compression}): load + write {t_write:.3} s, read back {t_read:.3} s"
+        );
+    }
+
     totals.sort_by(f64::total_cmp);
     println!(
         "load 23 x 1000 x 1000 float32 LZF -> float64: min {:.3} s, median {:.3} s (target <= 3 s)",
