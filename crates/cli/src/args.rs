@@ -48,9 +48,10 @@ pub enum OutputFormat {
 /// Flags of the main analysis run.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Optimisation method.
-    #[arg(long, value_enum, default_value = "nlsq")]
-    pub method: Method,
+    /// Optimisation method [default: nlsq]. With only --plot-* flags and no method,
+    /// nothing is fitted.
+    #[arg(long, value_enum)]
+    pub method: Option<Method>,
     /// Configuration file (YAML or JSON).
     #[arg(long, default_value = "./homodyne_config.yaml")]
     pub config: PathBuf,

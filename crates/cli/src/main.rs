@@ -7,8 +7,13 @@
 
 mod args;
 mod atomic;
+mod json;
 mod logging;
+mod nlsq_output;
 mod plots;
+mod progress;
+mod run;
+mod setup;
 mod simulate;
 
 use std::process::ExitCode;
@@ -47,9 +52,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             clap_complete::generate(*shell, &mut cmd, "homodyne", &mut std::io::stdout());
             Ok(())
         }
-        None => {
-            logging::init_console(cli.run.verbose, cli.run.quiet);
-            anyhow::bail!("analysis runs are not wired yet; use `homodyne simulate`")
-        }
+        None => run::run(&cli.run),
     }
 }

@@ -1,10 +1,18 @@
-//! Thin wrappers over `homodyne-plot` with the CLI's titles and file names.
+//! The CLI's plots, with the reference's file names: per-angle heatmaps and diagonal
+//! profiles of experimental and simulated data, and experimental / fit / residual
+//! comparisons after a fit. Drawing itself is `homodyne-plot`.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use homodyne_plot::{HeatmapOptions, heatmap};
-use ndarray::{ArrayView1, ArrayView2};
+use homodyne_data::XpcsData;
+use homodyne_plot::{
+    DiagonalProfileOptions, FitComparisonOptions, HeatmapOptions, diagonal_profile,
+    fit_comparison_file_name, fit_comparison_heatmaps, heatmap,
+};
+use ndarray::{Array1, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
+
+use crate::progress;
 
 /// One c2 heatmap with time axes in seconds.
 pub fn c2_heatmap(path: &Path, c2: ArrayView2<f64>, t: ArrayView1<f64>, title: &str) -> Result<()> {
@@ -14,5 +22,89 @@ pub fn c2_heatmap(path: &Path, c2: ArrayView2<f64>, t: ArrayView1<f64>, title: &
     };
     heatmap(path, c2, t, t, &opts)
         .with_context(|| format!("cannot write plot {}", path.display()))?;
+    Ok(())
+}
+
+fn per_angle(
+    dir: &Path,
+    stem: &str,
+    label: &str,
+    c2: ArrayView3<f64>,
+    t: ArrayView1<f64>,
+    phi: &[f64],
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let bar = progress::bar(phi.len() as u64, &format!("{label} plots"));
+    for (a, &angle) in phi.iter().enumerate() {
+        let path = dir.join(format!("{stem}_phi_{angle:.1}.png"));
+        c2_heatmap(
+            &path,
+            c2.index_axis(Axis(0), a),
+            t,
+            &format!("{label} c₂, φ = {angle:.1}°"),
+        )?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let path = dir.join(format!("{stem}_diagonal.png"));
+    let phi_arr = Array1::from(phi.to_vec());
+    let opts = DiagonalProfileOptions {
+        title: format!("{label} c₂ diagonal"),
+        include_off_diagonal: true,
+        ..DiagonalProfileOptions::default()
+    };
+    diagonal_profile(&path, c2, t, phi_arr.view(), &opts)
+        .with_context(|| format!("cannot write plot {}", path.display()))?;
+    tracing::info!("wrote {} {label} plots to {}", phi.len() + 1, dir.display());
+    Ok(())
+}
+
+/// `experimental_data_phi_<phi>.png` per angle and `experimental_data_diagonal.png`.
+pub fn experimental(dir: &Path, data: &XpcsData) -> Result<()> {
+    per_angle(
+        dir,
+        "experimental_data",
+        "Experimental",
+        data.c2_exp.view(),
+        data.t1.view(),
+        data.phi_angles_list
+            .as_slice()
+            .unwrap_or(&data.phi_angles_list.to_vec()),
+    )
+}
+
+/// `simulated_data_phi_<phi>.png` per angle and `simulated_data_diagonal.png`.
+pub fn simulated(dir: &Path, c2: &Array3<f64>, t: &[f64], phi: &[f64]) -> Result<()> {
+    let t = Array1::from(t.to_vec());
+    per_angle(dir, "simulated_data", "Simulated", c2.view(), t.view(), phi)
+}
+
+/// `c2_heatmaps_phi_<phi>deg.png` per angle: experimental / fit / residual.
+pub fn fit_comparisons(
+    dir: &Path,
+    exp: ArrayView3<f64>,
+    fit: ArrayView3<f64>,
+    t: ArrayView1<f64>,
+    phi: &[f64],
+) -> Result<()> {
+    let bar = progress::bar(phi.len() as u64, "fit comparison plots");
+    for (a, &angle) in phi.iter().enumerate() {
+        let path = dir.join(fit_comparison_file_name(angle));
+        let opts = FitComparisonOptions {
+            phi_deg: angle,
+            ..FitComparisonOptions::default()
+        };
+        fit_comparison_heatmaps(
+            &path,
+            exp.index_axis(Axis(0), a),
+            fit.index_axis(Axis(0), a),
+            t,
+            t,
+            &opts,
+        )
+        .with_context(|| format!("cannot write plot {}", path.display()))?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
     Ok(())
 }

@@ -1,0 +1,86 @@
+//! NaN-safe JSON (NaN -> null, +/-Inf -> "Infinity"/"-Infinity", like the reference's
+//! `json_safe`) and atomic JSON/YAML writing.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::atomic::write_text;
+
+/// A float as JSON, NaN-safe.
+pub fn num(v: f64) -> Value {
+    if v.is_nan() {
+        Value::Null
+    } else if v == f64::INFINITY {
+        json!("Infinity")
+    } else if v == f64::NEG_INFINITY {
+        json!("-Infinity")
+    } else {
+        json!(v)
+    }
+}
+
+/// Floats as a JSON list, NaN-safe.
+pub fn nums(v: &[f64]) -> Value {
+    Value::Array(v.iter().map(|&x| num(x)).collect())
+}
+
+/// Make any JSON value NaN-safe (serde_json already turns NaN into null; this keeps
+/// infinities as strings when values were built with `json!`).
+pub fn write_json(path: &Path, value: &Value) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_text(path, &text)
+}
+
+/// Write a value as YAML.
+pub fn write_yaml(path: &Path, value: &Value) -> Result<()> {
+    let text = serde_saphyr::to_string(value)
+        .map_err(|e| anyhow::anyhow!("cannot format {} as YAML: {e}", path.display()))?;
+    write_text(path, &text)
+}
+
+/// Current time as ISO 8601 (UTC, seconds).
+pub fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_safe_and_dates() {
+        assert_eq!(num(f64::NAN), Value::Null);
+        assert_eq!(num(f64::INFINITY), json!("Infinity"));
+        assert_eq!(num(f64::NEG_INFINITY), json!("-Infinity"));
+        assert_eq!(num(1.5), json!(1.5));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_778), (2026, 11, 21));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

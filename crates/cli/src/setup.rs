@@ -1,0 +1,195 @@
+//! From configuration (plus CLI overrides) to the inputs of the data and fitting crates:
+//! `LoadOptions`, parameter bounds, initial values and NLSQ options.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use homodyne_config::Config;
+use homodyne_data::angles::{PhiFilterOptions, PhiRange};
+use homodyne_data::cache::CacheOptions;
+use homodyne_data::loader::LoadOptions;
+use homodyne_data::selection::{CombineCriteria, DataFilterOptions, ValueRange};
+use homodyne_model::params::{AnalysisMode, Bounds, PHYSICAL_NAMES};
+use homodyne_nlsq::{NlsqOptions, ParameterBounds};
+
+use crate::args::RunArgs;
+
+/// The model's analysis mode for a configuration.
+pub fn mode_of(cfg: &Config) -> AnalysisMode {
+    match cfg.mode().as_str() {
+        "laminar_flow" => AnalysisMode::LaminarFlow,
+        _ => AnalysisMode::Static,
+    }
+}
+
+/// Apply `--static-mode`, `--laminar-flow`, `--max-iterations`, `--tolerance`.
+pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) {
+    if args.static_mode {
+        cfg.analysis_mode = homodyne_config::AnalysisMode::Static;
+    }
+    if args.laminar_flow {
+        cfg.analysis_mode = homodyne_config::AnalysisMode::LaminarFlow;
+    }
+    let nlsq = &mut cfg.optimization.nlsq;
+    if let Some(n) = args.max_iterations {
+        nlsq.max_iterations = n as u64;
+    }
+    if let Some(tol) = args.tolerance {
+        nlsq.tolerance = tol;
+        nlsq.xtol = tol;
+        nlsq.gtol = tol;
+    }
+}
+
+/// `--initial-*` overrides as (canonical name, value).
+pub fn initial_overrides(args: &RunArgs) -> Vec<(&'static str, f64)> {
+    [
+        args.initial_d0,
+        args.initial_alpha,
+        args.initial_d_offset,
+        args.initial_gamma_dot_t0,
+        args.initial_beta,
+        args.initial_gamma_dot_offset,
+        args.initial_phi0,
+    ]
+    .into_iter()
+    .zip(PHYSICAL_NAMES)
+    .filter_map(|(v, name)| v.map(|v| (name, v)))
+    .collect()
+}
+
+/// Resolve a configured path: as given (relative to the working directory, like the
+/// reference), else relative to the configuration file's folder.
+pub fn resolve_path(path: &Path, config_path: &Path) -> PathBuf {
+    if path.is_absolute() || path.exists() {
+        return path.to_path_buf();
+    }
+    let beside = config_path
+        .parent()
+        .map(|d| d.join(path))
+        .filter(|p| p.exists());
+    beside.unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Loader options from the configuration; `data_file` overrides the configured file.
+pub fn load_options(
+    cfg: &Config,
+    config_path: &Path,
+    data_file: Option<&Path>,
+) -> Result<LoadOptions> {
+    let data_path = match data_file {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = cfg.data_file().with_context(|| {
+                format!(
+                    "{}: no data file configured (experimental_data.data_folder_path + \
+                     data_file_name, or --data-file)",
+                    config_path.display()
+                )
+            })?;
+            resolve_path(&p, config_path)
+        }
+    };
+    if !data_path.exists() {
+        bail!("data file not found: {}", data_path.display());
+    }
+    let ed = &cfg.experimental_data;
+    let cache = (ed.use_caching != Some(false)).then(|| CacheOptions {
+        folder: match &ed.cache_file_path {
+            Some(p) => resolve_path(Path::new(p), config_path),
+            None => data_path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        },
+        filename_template: ed.cache_filename_template.clone(),
+        compression: ed.cache_compression,
+    });
+    let df = &cfg.data_filtering;
+    let range = |r: &Option<homodyne_config::MinMax>| {
+        r.as_ref().map(|m| ValueRange {
+            min: m.min,
+            max: m.max,
+        })
+    };
+    let pf = &cfg.phi_filtering;
+    Ok(LoadOptions {
+        data_path,
+        start_frame: cfg.start_frame(),
+        end_frame: cfg.end_frame(),
+        dt: cfg.dt(),
+        wavevector_q: cfg.wavevector_q(),
+        q_tolerance_fraction: cfg.q_tolerance_fraction,
+        data_filtering: DataFilterOptions {
+            enabled: df.enabled,
+            q_range: range(&df.q_range),
+            phi_range: range(&df.phi_range),
+            combine_criteria: if df.combine_criteria.eq_ignore_ascii_case("or") {
+                CombineCriteria::Or
+            } else {
+                CombineCriteria::And
+            },
+            fallback_on_empty: df.fallback_on_empty,
+        },
+        phi_filtering: PhiFilterOptions {
+            enabled: pf.enabled,
+            target_ranges: pf
+                .target_ranges
+                .iter()
+                .map(|r| PhiRange {
+                    min_angle: r.min_angle,
+                    max_angle: r.max_angle,
+                })
+                .collect(),
+        },
+        cache,
+    })
+}
+
+/// Effective bounds (defaults overridden by `parameter_space.bounds`).
+pub fn parameter_bounds(cfg: &Config, mode: AnalysisMode) -> ParameterBounds {
+    let table = cfg.parameter_bounds();
+    let get = |name: &str| {
+        let b = table
+            .get(name)
+            .expect("configuration bounds cover every active parameter");
+        Bounds::new(b.min, b.max)
+    };
+    ParameterBounds {
+        physical: mode.physical_names().iter().map(|n| get(n)).collect(),
+        contrast: get("contrast"),
+        offset: get("offset"),
+    }
+}
+
+/// NLSQ options from `optimization.nlsq`.
+pub fn nlsq_options(cfg: &Config) -> Result<NlsqOptions> {
+    let n = cfg.nlsq();
+    let ad = &n.anti_degeneracy;
+    let mut opts = NlsqOptions {
+        ftol: n.tolerance,
+        xtol: n.xtol,
+        gtol: n.gtol,
+        max_iterations: Some(n.max_iterations as usize),
+        loss: n
+            .loss
+            .parse()
+            .map_err(|e| anyhow::anyhow!("optimization.nlsq.loss: {e}"))?,
+        f_scale: n.f_scale,
+        per_angle_mode: ad.per_angle_mode.parse().map_err(|e| {
+            anyhow::anyhow!("optimization.nlsq.anti_degeneracy.per_angle_mode: {e}")
+        })?,
+        constant_scaling_threshold: ad.constant_scaling_threshold as usize,
+        fourier_order: ad.fourier_order as usize,
+        memory_fraction: n.memory_fraction,
+        memory_limit_gb: n.memory_threshold_gb,
+        ..NlsqOptions::default()
+    };
+    if let Some(s) = &n.strategy {
+        opts.strategy = Some(
+            s.parse()
+                .map_err(|e| anyhow::anyhow!("optimization.nlsq.strategy: {e}"))?,
+        );
+    }
+    Ok(opts)
+}
