@@ -12,6 +12,7 @@ mod logging;
 mod nlsq_output;
 mod plots;
 mod progress;
+mod quality;
 mod run;
 mod setup;
 mod simulate;

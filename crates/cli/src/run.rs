@@ -11,7 +11,7 @@ use homodyne_nlsq::{InitialValues, NlsqResult};
 
 use crate::args::{Method, RunArgs, default_angles, parse_angles};
 use crate::progress::Stage;
-use crate::{logging, nlsq_output, plots, setup};
+use crate::{logging, nlsq_output, plots, quality, setup};
 
 /// Everything a method needs after loading.
 pub struct Prepared<'a> {
@@ -69,13 +69,14 @@ pub fn run(args: &RunArgs) -> Result<()> {
     }
     let options = setup::load_options(&loaded.config, &args.config, args.data_file.as_deref())?;
     let stage = Stage::start(&format!("loading {}", options.data_path.display()));
-    let data = homodyne_data::load_xpcs_data(&options)?;
+    let mut data = homodyne_data::load_xpcs_data(&options)?;
     stage.finish(&format!(
         "loaded {} angles x {} frames (q = {:.5} 1/A)",
         data.n_angles(),
         data.n_times(),
         data.q()
     ));
+    quality::apply(&loaded, &mut data, &args.output_dir)?;
     if args.plot_experimental_data {
         plots::experimental(&args.output_dir.join("plots"), &data)?;
     }

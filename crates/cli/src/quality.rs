@@ -1,0 +1,83 @@
+//! Optional preprocessing and data quality control between loading and fitting
+//! (`preprocessing.enabled`, `quality_control.enabled`; both off by default). Their YAML
+//! sections are read as the original writes them; reports go to the output directory.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use homodyne_config::Loaded;
+use homodyne_data::XpcsData;
+use homodyne_quality::{
+    PreprocessingConfig, PreprocessingPipeline, QualityControlConfig, QualityController,
+    QualityStage, write_json_atomic,
+};
+
+fn section<T: serde::de::DeserializeOwned + Default>(loaded: &Loaded, key: &str) -> Result<T> {
+    match loaded.tree.get(key) {
+        Some(node) if !node.is_null() => serde_json::from_value(node.to_json())
+            .with_context(|| format!("configuration section '{key}' is malformed")),
+        _ => Ok(T::default()),
+    }
+}
+
+/// Run quality control (raw, preprocessed, final stages) and preprocessing when enabled,
+/// modifying `data` in place. Returns whether anything ran.
+pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: &Path) -> Result<bool> {
+    let pre: PreprocessingConfig = section(loaded, "preprocessing")?;
+    let qc: QualityControlConfig = section(loaded, "quality_control")?;
+    if !pre.enabled && !qc.enabled {
+        return Ok(false);
+    }
+    let mut controller = QualityController::new(qc.clone());
+    let phi = data.phi_angles_list.clone();
+    let t = data.t1.clone();
+    let mut last = None;
+    if qc.enabled {
+        let r = controller.validate_stage(
+            QualityStage::RawData,
+            data.c2_exp.view_mut(),
+            t.view(),
+            phi.view(),
+            None,
+        );
+        last = Some(r);
+    }
+    if pre.enabled {
+        let pipeline = PreprocessingPipeline::new(pre.clone())?;
+        let result = pipeline.process(data.c2_exp.view(), t.view(), phi.view())?;
+        data.c2_exp = result.data;
+        if pre.save_provenance {
+            let path = out_dir.join("preprocessing_provenance.json");
+            result.provenance.save(&path)?;
+            tracing::info!("preprocessing provenance written to {}", path.display());
+        }
+        if qc.enabled {
+            let r = controller.validate_stage(
+                QualityStage::PreprocessedData,
+                data.c2_exp.view_mut(),
+                t.view(),
+                phi.view(),
+                last.as_ref(),
+            );
+            last = Some(r);
+        }
+    }
+    if qc.enabled {
+        let r = controller.validate_stage(
+            QualityStage::FinalData,
+            data.c2_exp.view_mut(),
+            t.view(),
+            phi.view(),
+            last.as_ref(),
+        );
+        tracing::info!(
+            "data quality: score {:.0}, {:?}",
+            r.metrics.overall_score,
+            r.status
+        );
+        let path = out_dir.join("quality_report.json");
+        write_json_atomic(&path, &controller.report())?;
+        tracing::info!("quality report written to {}", path.display());
+    }
+    Ok(true)
+}
