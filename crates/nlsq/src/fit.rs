@@ -307,7 +307,6 @@ impl<'a> Fitter<'a> {
                 }
             }
         }
-        let elapsed_before = started.elapsed().as_secs_f64();
         match best {
             Some((sol, attempt)) => {
                 let status = if !succeeded {
@@ -320,7 +319,7 @@ impl<'a> Fitter<'a> {
                     Status::ConvergedWithRecovery
                 };
                 let mut result = self.result(&sol, status, actions);
-                result.execution_time = started.elapsed().as_secs_f64().max(elapsed_before);
+                result.execution_time = started.elapsed().as_secs_f64();
                 result
             }
             None => {
