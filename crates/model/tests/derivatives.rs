@@ -298,7 +298,7 @@ fn complex_step_gradient_of_chi2_matches_normal_equations() {
         "laminar_3",
         "edge_negative_offset",
     ] {
-        let case = ModelCase::load(&name);
+        let case = ModelCase::load(name);
         let exp = case.experiment();
         let n = exp.n_t();
         for kind in kinds_for(case.phi.len()) {
