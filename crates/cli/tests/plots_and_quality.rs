@@ -53,18 +53,28 @@ fn plot_experimental_data_alone_loads_and_plots_without_fitting() {
     let cfg = config(dir.path(), "");
     let out = dir.path().join("out");
     let run = homodyne(&["--plot-experimental-data"], &cfg, &out);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let plots = out.join("plots");
     let per_angle = pngs(&plots, "experimental_data_phi_");
     assert_eq!(per_angle.len(), 12, "{per_angle:?}");
     assert_eq!(pngs(&plots, "experimental_data_diagonal").len(), 1);
     assert!(!out.join("nlsq").exists(), "no fit without --method");
     // The cache was written on first load and is reused on the second.
-    let cached: Vec<_> = std::fs::read_dir(dir.path().join("cache")).unwrap().collect();
+    let cached: Vec<_> = std::fs::read_dir(dir.path().join("cache"))
+        .unwrap()
+        .collect();
     assert_eq!(cached.len(), 1);
     let again = homodyne(&["--plot-experimental-data", "-v"], &cfg, &out);
     assert!(again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("cached"), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("cached"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }
 
 #[test]
@@ -72,11 +82,27 @@ fn plot_simulated_data_needs_no_data() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "");
     // Point the data at a missing file: simulated plots must not load it.
-    let text = std::fs::read_to_string(&cfg).unwrap().replace("boostcorr_static_results.hdf", "missing.hdf");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("boostcorr_static_results.hdf", "missing.hdf");
     std::fs::write(&cfg, text).unwrap();
     let out = dir.path().join("out");
-    let run = homodyne(&["--plot-simulated-data", "--phi-angles", "0,90", "--contrast", "0.4"], &cfg, &out);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = homodyne(
+        &[
+            "--plot-simulated-data",
+            "--phi-angles",
+            "0,90",
+            "--contrast",
+            "0.4",
+        ],
+        &cfg,
+        &out,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let plots = out.join("plots");
     assert_eq!(
         pngs(&plots, "simulated_data_phi_"),
@@ -98,9 +124,14 @@ fn quality_control_and_preprocessing_write_reports() {
     );
     let out = dir.path().join("out");
     let run = homodyne(&["--plot-experimental-data"], &cfg, &out);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("quality_report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("quality_report.json")).unwrap())
+            .unwrap();
     let text = report.to_string();
     for stage in ["raw_data", "preprocessed_data", "final_data"] {
         assert!(text.contains(stage), "{stage} missing from {text:.300}");
@@ -109,5 +140,9 @@ fn quality_control_and_preprocessing_write_reports() {
         &std::fs::read_to_string(out.join("preprocessing_provenance.json")).unwrap(),
     )
     .unwrap();
-    assert!(provenance["transformations"].as_array().is_some_and(|t| !t.is_empty()));
+    assert!(
+        provenance["transformations"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    );
 }
