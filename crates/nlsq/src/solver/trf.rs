@@ -586,6 +586,13 @@ pub fn solve<O: Objective + ?Sized>(
             }
         }
         iteration += 1;
+        tracing::debug!(
+            iteration,
+            cost = 2.0 * cost,
+            nfev,
+            radius = delta,
+            "trf iteration"
+        );
     }
     let termination = termination.unwrap_or(Termination::MaxNfev);
     let mut solution = LocalSolution {
