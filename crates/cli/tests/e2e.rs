@@ -556,8 +556,8 @@ fn static_template_runs_unchanged() {
 }
 
 /// Static mode, alpha = D_offset = 0 fixed: D0 of each of the four q rings within 5 % of
-/// the values measured on this dataset (the simulation's D is 2e4 A^2/s; the correlator's
-/// two-time normalisation makes the apparent D0 ~2x larger, consistently across rings).
+/// the values measured on this dataset (about twice the simulation's D = 2e4 A^2/s: the
+/// model's g1 = exp(-q^2/2 int D dt) convention counts D twice the usual exp(-q^2 D t)).
 #[test]
 fn static_d0_per_q_ring() {
     let (Some(data), Some(template)) = (boostcorr_static(), static_template()) else {
