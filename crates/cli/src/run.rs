@@ -33,6 +33,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
             if method == Method::Cmc { "cmc" } else { "both" }
         );
     }
+    if !args.config.exists() {
+        bail!(
+            "configuration file not found: {} (write one with `homodyne-config --mode static`)",
+            args.config.display()
+        );
+    }
     std::fs::create_dir_all(&args.output_dir).with_context(|| {
         format!(
             "cannot create output directory {}",
@@ -49,12 +55,6 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global();
-    }
-    if !args.config.exists() {
-        bail!(
-            "configuration file not found: {} (write one with `homodyne-config --mode static`)",
-            args.config.display()
-        );
     }
     let mut loaded = homodyne_config::load_file(&args.config)?;
     setup::apply_overrides(&mut loaded.config, args);

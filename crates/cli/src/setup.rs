@@ -91,7 +91,15 @@ pub fn load_options(
         }
     };
     if !data_path.exists() {
-        bail!("data file not found: {}", data_path.display());
+        let beside = config_path.parent().map(|d| d.join(&data_path));
+        match beside.filter(|_| data_file.is_none() && data_path.is_relative()) {
+            Some(b) => bail!(
+                "data file not found: {} (looked in the working directory and at {})",
+                data_path.display(),
+                b.display()
+            ),
+            None => bail!("data file not found: {}", data_path.display()),
+        }
     }
     let ed = &cfg.experimental_data;
     let cache = (ed.use_caching != Some(false)).then(|| CacheOptions {

@@ -48,6 +48,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn error(&mut self, path: &str, msg: impl Into<String>) {
+        // A key that already failed to read (type error) holds its default; a semantic
+        // complaint about that default would only mislead.
+        if self.report.errors.iter().any(|e| e.path == path) {
+            return;
+        }
         let line = line_of(self.tree, path);
         self.report.error(path, line, msg);
     }
