@@ -19,6 +19,9 @@ use crate::json::{num, nums, timestamp, write_json, write_yaml};
 use crate::plots;
 use crate::run::{Prepared, experiment_for};
 
+/// Largest c2 (points) whose fitted_data.npz is deflated.
+const COMPRESS_MAX_POINTS: usize = 4_000_000;
+
 pub fn write_all(p: &Prepared, result: &NlsqResult) -> Result<()> {
     let dir = p.args.output_dir.join("nlsq");
     std::fs::create_dir_all(&dir)?;
@@ -236,7 +239,11 @@ impl Surfaces {
         });
         let q = [p.data.q()];
         write_atomic(path, |tmp| {
-            let mut w = NpzWriter::create(tmp, true)?;
+            // Deflate, like the reference's savez_compressed, for ordinary sizes; above a
+            // few million points noisy float64 barely compresses (1.10 GB -> 1.06 GB for
+            // 23 x 1000 x 1000) and deflate would take longer than the fit, so store.
+            let compress = c2.len() <= COMPRESS_MAX_POINTS;
+            let mut w = NpzWriter::create(tmp, compress)?;
             w.add_f64("phi_angles", &[n_phi], p.data.phi_angles_list.iter())?;
             w.add_f64("c2_exp", &shape, c2.iter())?;
             w.add_f64("c2_theoretical_raw", &shape, self.raw.iter())?;

@@ -79,7 +79,8 @@ pub fn simulated(dir: &Path, c2: &Array3<f64>, t: &[f64], phi: &[f64]) -> Result
     per_angle(dir, "simulated_data", "Simulated", c2.view(), t.view(), phi)
 }
 
-/// `c2_heatmaps_phi_<phi>deg.png` per angle: experimental / fit / residual.
+/// `c2_heatmaps_phi_<phi>deg.png` per angle: experimental / fit / residual. Angles are
+/// drawn in parallel (each figure has its own bitmap; the font is registered once).
 pub fn fit_comparisons(
     dir: &Path,
     exp: ArrayView3<f64>,
@@ -87,8 +88,9 @@ pub fn fit_comparisons(
     t: ArrayView1<f64>,
     phi: &[f64],
 ) -> Result<()> {
+    use rayon::prelude::*;
     let bar = progress::bar(phi.len() as u64, "fit comparison plots");
-    for (a, &angle) in phi.iter().enumerate() {
+    phi.par_iter().enumerate().try_for_each(|(a, &angle)| {
         let path = dir.join(fit_comparison_file_name(angle));
         let opts = FitComparisonOptions {
             phi_deg: angle,
@@ -104,7 +106,8 @@ pub fn fit_comparisons(
         )
         .with_context(|| format!("cannot write plot {}", path.display()))?;
         bar.inc(1);
-    }
+        Ok::<(), anyhow::Error>(())
+    })?;
     bar.finish_and_clear();
     Ok(())
 }
