@@ -14,12 +14,9 @@ use homodyne_nlsq::{NlsqOptions, ParameterBounds};
 
 use crate::args::RunArgs;
 
-/// The model's analysis mode for a configuration.
+/// The analysis mode of a configuration (one type shared by config and model).
 pub fn mode_of(cfg: &Config) -> AnalysisMode {
-    match cfg.mode().as_str() {
-        "laminar_flow" => AnalysisMode::LaminarFlow,
-        _ => AnalysisMode::Static,
-    }
+    cfg.mode()
 }
 
 /// Apply `--static-mode`, `--laminar-flow`, `--max-iterations`, `--tolerance`.

@@ -42,11 +42,7 @@ fn required_number(loaded: &Loaded, path: &str, file: &Path) -> Result<f64> {
 pub fn setup_from_config(loaded: &Loaded, file: &Path) -> Result<SimulationSetup> {
     let cfg = &loaded.config;
     required(loaded, "analysis_mode", file)?;
-    let mode: AnalysisMode = cfg
-        .mode()
-        .as_str()
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("{}: analysis_mode: {e}", file.display()))?;
+    let mode: AnalysisMode = cfg.mode();
     let dt = required_number(loaded, "analyzer_parameters.dt", file)?;
     let start = required_number(loaded, "analyzer_parameters.start_frame", file)?;
     let end = required_number(loaded, "analyzer_parameters.end_frame", file)?;

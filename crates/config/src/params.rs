@@ -5,45 +5,22 @@
 //! `parameter_space.bounds`.
 
 use crate::sections::AnalysisMode;
+use homodyne_model::params as model;
 
-/// Physical parameter names of the static model, in canonical order.
-pub const STATIC_PARAMS: [&str; 3] = ["D0", "alpha", "D_offset"];
-
-/// Physical parameter names of the laminar-flow model, in canonical order.
-pub const LAMINAR_PARAMS: [&str; 7] = [
-    "D0",
-    "alpha",
-    "D_offset",
-    "gamma_dot_t0",
-    "beta",
-    "gamma_dot_t_offset",
-    "phi0",
-];
+/// Physical parameter names of the laminar-flow model, in canonical order (the static
+/// model uses the first three).
+pub const LAMINAR_PARAMS: [&str; 7] = model::PHYSICAL_NAMES;
 
 /// Per-angle scaling parameter names.
 pub const SCALING_PARAMS: [&str; 2] = ["contrast", "offset"];
 
-/// Accepted aliases and their canonical names (`config/types.py PARAMETER_NAME_MAPPING`).
-pub const ALIASES: [(&str, &str); 3] = [
-    ("gamma_dot_0", "gamma_dot_t0"),
-    ("gamma_dot_offset", "gamma_dot_t_offset"),
-    ("phi_0", "phi0"),
-];
-
-/// Canonical name for `name` (aliases mapped, other names unchanged).
-pub fn canonical_name(name: &str) -> &str {
-    ALIASES
-        .iter()
-        .find(|(a, _)| *a == name)
-        .map_or(name, |(_, c)| c)
-}
+/// Canonical name for `name` (aliases `gamma_dot_0`, `gamma_dot_offset`, `phi_0` mapped,
+/// other names unchanged).
+pub use model::canonical_name;
 
 /// Physical parameter names for a mode.
 pub fn physical_names(mode: AnalysisMode) -> &'static [&'static str] {
-    match mode {
-        AnalysisMode::Static => &STATIC_PARAMS,
-        AnalysisMode::LaminarFlow => &LAMINAR_PARAMS,
-    }
+    mode.physical_names()
 }
 
 /// True for a known parameter name (physical or scaling, canonical or per-angle
@@ -70,18 +47,7 @@ pub fn per_angle_index(name: &str) -> Option<(&'static str, usize)> {
 pub fn default_bounds(name: &str) -> Option<(f64, f64)> {
     let n = canonical_name(name);
     let n = per_angle_index(n).map_or(n, |(b, _)| b);
-    Some(match n {
-        "contrast" => (0.0, 1.0),
-        "offset" => (0.5, 1.5),
-        "D0" => (100.0, 1e5),
-        "alpha" => (-2.0, 2.0),
-        "D_offset" => (-1e5, 1e5),
-        "gamma_dot_t0" => (1e-6, 0.5),
-        "beta" => (-2.0, 2.0),
-        "gamma_dot_t_offset" => (-0.1, 0.1),
-        "phi0" => (-10.0, 10.0),
-        _ => return None,
-    })
+    model::default_bounds(n).map(|b| (b.min, b.max))
 }
 
 /// Unit of a parameter, for display.

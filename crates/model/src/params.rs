@@ -8,9 +8,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Which physical model is fitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AnalysisMode {
     /// Anomalous diffusion only: `D0, alpha, D_offset`.
+    #[default]
     Static,
     /// Diffusion plus laminar shear: adds `gamma_dot_t0, beta, gamma_dot_t_offset, phi0`.
     LaminarFlow,
@@ -56,19 +57,34 @@ impl fmt::Display for AnalysisMode {
 impl FromStr for AnalysisMode {
     type Err = String;
     /// Accepts the reference's spellings: `static`, `static_isotropic`,
-    /// `static_anisotropic`, `laminar_flow`, `laminar`, `flow` (case-insensitive,
-    /// `-`/space treated as `_`).
+    /// `static_anisotropic`, `isotropic`, `anisotropic`, `laminar_flow`, `laminar`,
+    /// `flow`, `laminarflow` (case-insensitive, `-`/space treated as `_`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         match norm.as_str() {
-            "static" | "static_isotropic" | "static_anisotropic" | "isotropic" => {
+            "static" | "static_isotropic" | "static_anisotropic" | "isotropic" | "anisotropic" => {
                 Ok(AnalysisMode::Static)
             }
             "laminar_flow" | "laminar" | "flow" | "laminarflow" => Ok(AnalysisMode::LaminarFlow),
             _ => Err(format!(
-                "unknown analysis_mode '{s}': expected 'static' or 'laminar_flow'"
+                "unknown analysis mode \"{s}\"; expected \"static\" or \"laminar_flow\""
             )),
         }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for AnalysisMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for AnalysisMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
