@@ -7,7 +7,8 @@
 //! (`[1, cos phi, sin phi, cos 2phi, ...]`, phi in radians). Covariances map back as
 //! `B Sigma B^T`.
 
-use ndarray::ArrayView3;
+use ndarray::{ArrayView3, Axis};
+use rayon::prelude::*;
 use std::str::FromStr;
 
 use crate::params::Bounds;
@@ -266,45 +267,45 @@ pub fn quantile_estimates(
     include_diagonal: bool,
 ) -> (Vec<f64>, Vec<f64>) {
     let n = t.len();
-    let mut contrast = Vec::with_capacity(c2.shape()[0]);
-    let mut offset = Vec::with_capacity(c2.shape()[0]);
-    for m in c2.outer_iter() {
-        let mut lags = Vec::with_capacity(n * n);
-        let mut values = Vec::with_capacity(n * n);
-        for i in 0..n {
-            for j in 0..n {
-                if (i == j && !include_diagonal) || !m[[i, j]].is_finite() {
-                    continue;
+    // Angles are independent: estimate them in parallel.
+    let pairs: Vec<(f64, f64)> = c2
+        .axis_iter(Axis(0))
+        .into_par_iter()
+        .map(|m| {
+            let mut lags = Vec::with_capacity(n * n);
+            let mut values = Vec::with_capacity(n * n);
+            for i in 0..n {
+                for j in 0..n {
+                    if (i == j && !include_diagonal) || !m[[i, j]].is_finite() {
+                        continue;
+                    }
+                    lags.push((t[i] - t[j]).abs());
+                    values.push(m[[i, j]]);
                 }
-                lags.push((t[i] - t[j]).abs());
-                values.push(m[[i, j]]);
             }
-        }
-        if values.len() < 100 {
-            contrast.push(contrast_bounds.mid());
-            offset.push(offset_bounds.mid());
-            continue;
-        }
-        let mut sorted_lags = lags.clone();
-        let lag_hi = percentile(&mut sorted_lags, 80.0);
-        let lag_lo = percentile(&mut sorted_lags, 20.0);
-        let mut far: Vec<f64> = select(&values, &lags, |l| l >= lag_hi);
-        let o = if far.len() >= 10 {
-            percentile(&mut far, 10.0)
-        } else {
-            percentile(&mut values.clone(), 10.0)
-        };
-        let o = offset_bounds.clip(o);
-        let mut near: Vec<f64> = select(&values, &lags, |l| l <= lag_lo);
-        let ceiling = if near.len() >= 10 {
-            percentile(&mut near, 90.0)
-        } else {
-            percentile(&mut values.clone(), 90.0)
-        };
-        contrast.push(contrast_bounds.clip(ceiling - o));
-        offset.push(o);
-    }
-    (contrast, offset)
+            if values.len() < 100 {
+                return (contrast_bounds.mid(), offset_bounds.mid());
+            }
+            let mut sorted_lags = lags.clone();
+            let lag_hi = percentile(&mut sorted_lags, 80.0);
+            let lag_lo = percentile(&mut sorted_lags, 20.0);
+            let mut far: Vec<f64> = select(&values, &lags, |l| l >= lag_hi);
+            let o = if far.len() >= 10 {
+                percentile(&mut far, 10.0)
+            } else {
+                percentile(&mut values.clone(), 10.0)
+            };
+            let o = offset_bounds.clip(o);
+            let mut near: Vec<f64> = select(&values, &lags, |l| l <= lag_lo);
+            let ceiling = if near.len() >= 10 {
+                percentile(&mut near, 90.0)
+            } else {
+                percentile(&mut values.clone(), 90.0)
+            };
+            (contrast_bounds.clip(ceiling - o), o)
+        })
+        .collect();
+    pairs.into_iter().unzip()
 }
 
 fn select(values: &[f64], lags: &[f64], keep: impl Fn(f64) -> bool) -> Vec<f64> {
