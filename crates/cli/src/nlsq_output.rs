@@ -41,15 +41,95 @@ pub fn write_all(p: &Prepared, result: &NlsqResult) -> Result<()> {
     let surfaces = Surfaces::compute(p, result)?;
     surfaces.write_npz(&dir.join("fitted_data.npz"), p, result)?;
     let phi = p.data.phi_angles_list.to_vec();
+    // plotting.fit_surface: "solver" (default) draws o_i + c_i g1^2 with the solver's
+    // values, anything else the post-hoc least-squares scaled theory.
+    let scaled;
+    let fit_surface = if p.loaded.config.plotting.fit_surface == "solver" {
+        &surfaces.solver
+    } else {
+        scaled = surfaces.scaled();
+        &scaled
+    };
     plots::fit_comparisons(
         &dir,
         p.data.c2_exp.view(),
-        surfaces.solver.view(),
+        fit_surface.view(),
         p.data.t1.view(),
         &phi,
     )?;
+    if p.args.save_plots {
+        save_fitted_simulation(p, result, &surfaces.solver)?;
+    }
     write_summary(p, result)?;
     tracing::info!("NLSQ results written to {}", dir.display());
+    Ok(())
+}
+
+/// `--save-plots`: `<out>/simulated_data/{c2_fitted_data.npz,
+/// simulation_config_fitted.json, simulated_c2_fitted_phi_<phi>deg.png}` and
+/// `<out>/plots/fit_comparison.png` (the angle closest to the flow direction).
+fn save_fitted_simulation(p: &Prepared, result: &NlsqResult, fitted: &Array3<f64>) -> Result<()> {
+    let dir = p.args.output_dir.join("simulated_data");
+    std::fs::create_dir_all(&dir)?;
+    let phi = p.data.phi_angles_list.to_vec();
+    write_npz(
+        &dir.join("c2_fitted_data.npz"),
+        fitted.len() <= COMPRESS_MAX_POINTS,
+        vec![
+            NpzEntry::array("c2", fitted.view()),
+            NpzEntry::array("t1", p.data.t1.view()),
+            NpzEntry::array("t2", p.data.t2.view()),
+            NpzEntry::array("phi_angles", p.data.phi_angles_list.view()),
+        ],
+    )?;
+    let n_phys = result.physical.len();
+    let physical: Map<String, Value> = result.parameter_names[result.parameters.len() - n_phys..]
+        .iter()
+        .zip(&result.physical)
+        .map(|(n, &v)| (n.clone(), num(v)))
+        .collect();
+    let cfg = &p.loaded.config;
+    write_json(
+        &dir.join("simulation_config_fitted.json"),
+        &json!({
+            "analysis_mode": result.analysis_mode,
+            "parameters": physical,
+            "contrast": nums(&result.contrast),
+            "offset": nums(&result.offset),
+            "phi_angles": nums(&phi),
+            "wavevector_q": num(p.data.q()),
+            "stator_rotor_gap": num(cfg.stator_rotor_gap()),
+            "dt": num(p.data.dt),
+            "n_time_points": p.data.n_times(),
+        }),
+    )?;
+    for (a, &angle) in phi.iter().enumerate() {
+        plots::c2_heatmap(
+            &dir.join(format!("simulated_c2_fitted_phi_{angle:.1}deg.png")),
+            fitted.index_axis(Axis(0), a),
+            p.data.t1.view(),
+            &format!("Fitted c₂, φ = {angle:.1}°"),
+        )?;
+    }
+    // The angle closest to the flow direction phi0 (static: the first angle).
+    let phi0 = if n_phys == 7 {
+        result.physical[6]
+    } else {
+        phi[0]
+    };
+    let closest = (0..phi.len())
+        .min_by(|&a, &b| (phi[a] - phi0).abs().total_cmp(&(phi[b] - phi0).abs()))
+        .unwrap_or(0);
+    let plots_dir = p.args.output_dir.join("plots");
+    std::fs::create_dir_all(&plots_dir)?;
+    plots::fit_comparison_one(
+        &plots_dir.join("fit_comparison.png"),
+        p.data.c2_exp.index_axis(Axis(0), closest),
+        fitted.index_axis(Axis(0), closest),
+        p.data.t1.view(),
+        phi[closest],
+    )?;
+    tracing::info!("fitted simulation written to {}", dir.display());
     Ok(())
 }
 
@@ -214,6 +294,15 @@ impl Surfaces {
             .map(|(r, c)| line_fit(r.iter().copied(), c.iter().copied()))
             .collect();
         Ok(Surfaces { raw, solver, lstsq })
+    }
+
+    /// `a_i raw + b_i` with the post-hoc least-squares scaling of each angle.
+    fn scaled(&self) -> Array3<f64> {
+        let mut out = self.raw.clone();
+        for (mut m, &(a, b)) in out.outer_iter_mut().zip(&self.lstsq) {
+            m.mapv_inplace(|r| a * r + b);
+        }
+        out
     }
 
     /// Write the 12 arrays of the reference's fitted_data.npz. Derived surfaces are

@@ -111,3 +111,20 @@ pub fn fit_comparisons(
     bar.finish_and_clear();
     Ok(())
 }
+
+/// One experimental / fit / residual figure at `path`.
+pub fn fit_comparison_one(
+    path: &Path,
+    exp: ArrayView2<f64>,
+    fit: ArrayView2<f64>,
+    t: ArrayView1<f64>,
+    phi_deg: f64,
+) -> Result<()> {
+    let opts = FitComparisonOptions {
+        phi_deg,
+        ..FitComparisonOptions::default()
+    };
+    fit_comparison_heatmaps(path, exp, fit, t, t, &opts)
+        .with_context(|| format!("cannot write plot {}", path.display()))?;
+    Ok(())
+}

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use std::path::Path;
+
 use anyhow::{Context, Result, bail};
 use homodyne_config::Loaded;
 use homodyne_data::{XpcsData, exclude_t0};
@@ -33,11 +35,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
             if method == Method::Cmc { "cmc" } else { "both" }
         );
     }
-    if !args.config.exists() {
-        bail!(
-            "configuration file not found: {} (write one with `homodyne-config --mode static`)",
-            args.config.display()
-        );
+    if !args.config.exists() && args.config != Path::new(DEFAULT_CONFIG) {
+        bail!("configuration file not found: {}", args.config.display());
     }
     std::fs::create_dir_all(&args.output_dir).with_context(|| {
         format!(
@@ -56,8 +55,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
             .num_threads(n)
             .build_global();
     }
-    let mut loaded = homodyne_config::load_file(&args.config)?;
-    setup::apply_overrides(&mut loaded.config, args);
+    let mut loaded = load_config(args)?;
+    for warning in setup::apply_overrides(&mut loaded.config, args) {
+        tracing::warn!("{warning}");
+    }
     let mode = setup::mode_of(&loaded.config);
     tracing::info!("configuration {} ({mode} mode)", args.config.display());
 
@@ -106,22 +107,29 @@ pub fn run_nlsq(p: &Prepared) -> Result<NlsqResult> {
     let experiment = experiment_for(cfg, p.mode, &fit_data)?;
     let bounds = setup::parameter_bounds(cfg, p.mode);
     let iv = cfg.initial_values();
-    let overrides = setup::initial_overrides(p.args);
-    let mut physical =
-        (!iv.from_midpoints || !overrides.is_empty()).then(|| cfg.initial_physical());
+    // `values: null` (and no --initial-* override): bound midpoints (DECISIONS 7).
+    let physical = (!iv.from_midpoints).then(|| cfg.initial_physical());
     let mut fixed = vec![false; p.mode.n_physical()];
     for (k, name) in p.mode.physical_names().iter().enumerate() {
-        if let Some(&v) = iv.fixed.get(*name) {
-            fixed[k] = true;
-            physical.get_or_insert_with(|| cfg.initial_physical())[k] = v;
-        }
-        if let Some((_, v)) = overrides.iter().find(|(n, _)| n == name) {
-            physical.get_or_insert_with(|| cfg.initial_physical())[k] = *v;
-        }
+        fixed[k] = iv.fixed.contains_key(*name);
     }
-    let (contrast, offset) = cfg
-        .per_angle_scaling(experiment.n_phi())
-        .map_err(|e| anyhow::anyhow!("initial_parameters.per_angle_scaling: {e}"))?;
+    let physical = match physical {
+        Some(v) => Some(v),
+        // Fixed parameters still need their values when the rest starts at midpoints.
+        None if fixed.iter().any(|&f| f) => Some(cfg.initial_physical()),
+        None => None,
+    };
+    let (contrast, offset) = match cfg.per_angle_scaling(experiment.n_phi()) {
+        Ok(lists) => lists,
+        Err(e) => {
+            // The reference's NLSQ ignores lists that do not fit the (filtered) angles.
+            tracing::warn!(
+                "initial_parameters.per_angle_scaling ignored ({e}); estimating contrast \
+                 and offset from the data"
+            );
+            (None, None)
+        }
+    };
     let scaling = match (&contrast, &offset) {
         (Some(c), Some(o)) => Some((c.as_slice(), o.as_slice())),
         _ => None,
@@ -144,7 +152,7 @@ pub fn run_nlsq(p: &Prepared) -> Result<NlsqResult> {
         }
     }
     initial.fixed = fixed;
-    let options = setup::nlsq_options(cfg)?;
+    let options = setup::nlsq_options(p.loaded, p.args)?;
     let stage = Stage::start(&format!(
         "NLSQ fit: {} angles x {} x {} points",
         experiment.n_phi(),
@@ -171,7 +179,51 @@ pub fn run_nlsq(p: &Prepared) -> Result<NlsqResult> {
     if !result.success() {
         tracing::warn!("NLSQ did not converge: {}", result.message);
     }
+    for (name, values, b) in [
+        ("contrast", &result.contrast, bounds.contrast),
+        ("offset", &result.offset, bounds.offset),
+    ] {
+        let outside: Vec<usize> = (0..values.len())
+            .filter(|&a| !b.contains(values[a]))
+            .collect();
+        if !outside.is_empty() {
+            tracing::warn!(
+                "fitted {name} of angles {outside:?} lies outside its bounds [{}, {}] \
+                 (per-angle mode {}); check the per-angle mode",
+                b.min,
+                b.max,
+                result.per_angle_mode
+            );
+        }
+    }
     Ok(result)
+}
+
+/// The reference's default configuration path.
+const DEFAULT_CONFIG: &str = "./homodyne_config.yaml";
+
+/// The configuration file, or (only for the default path, when it does not exist) the
+/// built-in template of the requested mode, like the reference's generated default.
+fn load_config(args: &RunArgs) -> Result<Loaded> {
+    if args.config.exists() {
+        return Ok(homodyne_config::load_file(&args.config)?);
+    }
+    let mode = if args.laminar_flow {
+        AnalysisMode::LaminarFlow
+    } else {
+        AnalysisMode::Static
+    };
+    tracing::warn!(
+        "{} not found: using the built-in {mode} template (write one with \
+         `homodyne-config --mode {mode}`)",
+        args.config.display()
+    );
+    let text = homodyne_config::template(mode);
+    Ok(homodyne_config::load_str(
+        text,
+        homodyne_config::Format::Yaml,
+        DEFAULT_CONFIG,
+    )?)
 }
 
 /// The experiment (geometry, time grid, angles) of loaded data.
@@ -205,6 +257,7 @@ fn plot_simulated(args: &RunArgs, loaded: &Loaded, mode: AnalysisMode) -> Result
             args.config.display()
         );
     };
+    setup::check_grid_memory(phi.len(), n)?;
     let gap = gap_for(cfg, mode);
     let t = Experiment::uniform_times(n, cfg.dt());
     let experiment = Experiment::new(

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use homodyne_config::Config;
+use homodyne_config::{Config, Loaded};
 use homodyne_data::angles::{PhiFilterOptions, PhiRange};
 use homodyne_data::cache::CacheOptions;
 use homodyne_data::loader::LoadOptions;
@@ -19,13 +19,25 @@ pub fn mode_of(cfg: &Config) -> AnalysisMode {
     cfg.mode()
 }
 
-/// Apply `--static-mode`, `--laminar-flow`, `--max-iterations`, `--tolerance`.
-pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) {
+/// Apply `--static-mode`, `--laminar-flow`, `--initial-*`, `--max-iterations`,
+/// `--tolerance` to the configuration, so every consumer (fit, simulated plots) sees
+/// them. Returns warnings for overrides that do not apply.
+pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) -> Vec<String> {
     if args.static_mode {
-        cfg.analysis_mode = homodyne_config::AnalysisMode::Static;
+        cfg.override_mode(AnalysisMode::Static);
     }
     if args.laminar_flow {
-        cfg.analysis_mode = homodyne_config::AnalysisMode::LaminarFlow;
+        cfg.override_mode(AnalysisMode::LaminarFlow);
+    }
+    let mut warnings = Vec::new();
+    for (name, value) in initial_overrides(args) {
+        if !cfg.override_initial(name, value) {
+            warnings.push(format!(
+                "--initial-{} ignored: {} mode has no parameter {name}",
+                name.to_ascii_lowercase().replace('_', "-"),
+                cfg.mode()
+            ));
+        }
     }
     let nlsq = &mut cfg.optimization.nlsq;
     if let Some(n) = args.max_iterations {
@@ -36,10 +48,11 @@ pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) {
         nlsq.xtol = tol;
         nlsq.gtol = tol;
     }
+    warnings
 }
 
 /// `--initial-*` overrides as (canonical name, value).
-pub fn initial_overrides(args: &RunArgs) -> Vec<(&'static str, f64)> {
+fn initial_overrides(args: &RunArgs) -> Vec<(&'static str, f64)> {
     [
         args.initial_d0,
         args.initial_alpha,
@@ -167,15 +180,24 @@ pub fn parameter_bounds(cfg: &Config, mode: AnalysisMode) -> ParameterBounds {
     }
 }
 
-/// NLSQ options from `optimization.nlsq`.
-pub fn nlsq_options(cfg: &Config) -> Result<NlsqOptions> {
+/// NLSQ options from `optimization.nlsq`. The iteration cap applies only when
+/// `optimization.nlsq.max_iterations` is written in the file or `--max-iterations` is
+/// given (the templates' 100 would otherwise cut long fits that the reference's main
+/// path never capped). `performance.strategy_override` is the fallback strategy key.
+pub fn nlsq_options(loaded: &Loaded, args: &RunArgs) -> Result<NlsqOptions> {
+    let cfg = &loaded.config;
     let n = cfg.nlsq();
     let ad = &n.anti_degeneracy;
+    let cap_given = args.max_iterations.is_some()
+        || loaded
+            .tree
+            .get_path("optimization.nlsq.max_iterations")
+            .is_some_and(|v| !v.is_null());
     let mut opts = NlsqOptions {
         ftol: n.tolerance,
         xtol: n.xtol,
         gtol: n.gtol,
-        max_iterations: Some(n.max_iterations as usize),
+        max_iterations: cap_given.then_some(n.max_iterations as usize),
         loss: n
             .loss
             .parse()
@@ -190,11 +212,33 @@ pub fn nlsq_options(cfg: &Config) -> Result<NlsqOptions> {
         memory_limit_gb: n.memory_threshold_gb,
         ..NlsqOptions::default()
     };
-    if let Some(s) = &n.strategy {
-        opts.strategy = Some(
-            s.parse()
-                .map_err(|e| anyhow::anyhow!("optimization.nlsq.strategy: {e}"))?,
-        );
+    let strategy = n
+        .strategy
+        .as_ref()
+        .map(|s| ("optimization.nlsq.strategy", s))
+        .or_else(|| {
+            cfg.performance
+                .strategy_override
+                .as_ref()
+                .map(|s| ("performance.strategy_override", s))
+        });
+    if let Some((key, s)) = strategy {
+        opts.strategy = Some(s.parse().map_err(|e| anyhow::anyhow!("{key}: {e}"))?);
     }
     Ok(opts)
+}
+
+/// Refuse a simulated grid that would not fit in memory (n_phi x n x n float64, plus the
+/// same again for output), instead of aborting on allocation.
+pub fn check_grid_memory(n_phi: usize, n_t: usize) -> Result<()> {
+    let bytes = (n_phi as f64) * (n_t as f64) * (n_t as f64) * 8.0 * 2.0;
+    let (available_gb, source) = homodyne_nlsq::strategy::available_memory_gb();
+    let needed_gb = bytes / (1024.0 * 1024.0 * 1024.0);
+    if needed_gb > 0.9 * available_gb {
+        bail!(
+            "{n_phi} angles x {n_t} x {n_t} frames needs about {needed_gb:.1} GiB; only \
+             {available_gb:.1} GiB are available ({source}): reduce the frame range or angles"
+        );
+    }
+    Ok(())
 }

@@ -75,23 +75,30 @@ pub fn setup_from_config(loaded: &Loaded, file: &Path) -> Result<SimulationSetup
             file.display()
         );
     }
-    if start < 1.0 || end < start || start.fract() != 0.0 || end.fract() != 0.0 {
+    if start < 1.0 || end < start || start.fract() != 0.0 || end.fract() != 0.0 || end > 1e7 {
         bail!(
             "{}: analyzer_parameters.start_frame/end_frame must be whole numbers with \
              1 <= start_frame <= end_frame for simulation, got {start} and {end}",
             file.display()
         );
     }
-    required(loaded, "initial_parameters.values", file)?;
-    let physical = cfg.initial_physical();
-    if physical.len() != mode.n_physical() {
+    // The key must be there; `values: null` means bound midpoints (DECISIONS 7).
+    if loaded.tree.get_path("initial_parameters.values").is_none() {
         bail!(
-            "{}: initial_parameters must give the {} parameters of {mode} mode ({})",
+            "{}: missing required key 'initial_parameters.values' (the {} parameters {})",
             file.display(),
             mode.n_physical(),
             mode.physical_names().join(", ")
         );
     }
+    if cfg.initial_values().from_midpoints {
+        tracing::warn!(
+            "{}: initial_parameters.values is null (or does not match parameter_names): \
+             simulating with the bound midpoints",
+            file.display()
+        );
+    }
+    let physical = cfg.initial_physical();
     Ok(SimulationSetup {
         mode,
         geometry: Geometry {
@@ -99,7 +106,7 @@ pub fn setup_from_config(loaded: &Loaded, file: &Path) -> Result<SimulationSetup
             stator_rotor_gap: gap,
             dt,
         },
-        n_frames: (end - start) as usize + 1,
+        n_frames: (end - start + 1.0) as usize,
         physical,
     })
 }
@@ -116,6 +123,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
             bail!("{name} must be a finite number, got {v}");
         }
     }
+    crate::setup::check_grid_memory(phi.len(), setup.n_frames)?;
     let t = Experiment::uniform_times(setup.n_frames, setup.geometry.dt);
     let experiment = Experiment::new(setup.geometry.clone(), t.clone(), phi.clone())?;
     let n_phi = phi.len();

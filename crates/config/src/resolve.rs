@@ -209,19 +209,76 @@ impl Config {
         out
     }
 
-    /// Start values of all physical parameters of the mode, canonical order: configured
-    /// values (free or fixed) where given, else bound midpoints.
+    /// Configured parameter names: `initial_parameters.parameter_names`, else the mode's.
+    fn configured_names(&self) -> Vec<String> {
+        match &self.initial_parameters.parameter_names {
+            Some(n) if !n.is_empty() => n.clone(),
+            _ => self
+                .analysis_mode
+                .physical_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+
+    /// Start values of all physical parameters of the mode, canonical order: an explicit
+    /// `fixed_parameters` value, else the configured value (whatever
+    /// `active_parameters` says: NLSQ fits every physical parameter), else the bound
+    /// midpoint.
     pub fn initial_physical(&self) -> Vec<f64> {
-        let iv = self.initial_values();
+        let ip = &self.initial_parameters;
         let bounds = self.parameter_bounds();
+        let names = self.configured_names();
+        let configured: BTreeMap<String, f64> = match &ip.values {
+            Some(v) if v.len() == names.len() => names.into_iter().zip(v.iter().copied()).collect(),
+            _ => BTreeMap::new(),
+        };
         self.analysis_mode
             .physical_names()
             .iter()
             .map(|n| {
-                iv.get(n)
+                ip.fixed_parameters
+                    .as_ref()
+                    .and_then(|f| f.value(n))
+                    .or_else(|| configured.get(*n).copied())
                     .unwrap_or_else(|| bounds.get(n).map_or(0.0, |b| b.midpoint()))
             })
             .collect()
+    }
+
+    /// Switch the analysis mode (CLI `--static-mode` / `--laminar-flow`), keeping the
+    /// configured start values attached to their names.
+    pub fn override_mode(&mut self, mode: AnalysisMode) {
+        if mode == self.analysis_mode {
+            return;
+        }
+        if self.initial_parameters.parameter_names.is_none()
+            && self.initial_parameters.values.is_some()
+        {
+            self.initial_parameters.parameter_names = Some(self.configured_names());
+        }
+        self.analysis_mode = mode;
+    }
+
+    /// Set the start value of physical parameter `name` (CLI `--initial-*`): every
+    /// physical parameter of the mode becomes explicit (configured value or midpoint),
+    /// then `name` takes `value`. Returns false when the mode has no such parameter.
+    pub fn override_initial(&mut self, name: &str, value: f64) -> bool {
+        let names: Vec<String> = self
+            .analysis_mode
+            .physical_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let Some(k) = names.iter().position(|n| n == params::canonical_name(name)) else {
+            return false;
+        };
+        let mut values = self.initial_physical();
+        values[k] = value;
+        self.initial_parameters.parameter_names = Some(names);
+        self.initial_parameters.values = Some(values);
+        true
     }
 
     /// Per-angle contrast and offset start values for `n_phi` angles, when configured

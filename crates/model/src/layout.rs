@@ -46,6 +46,14 @@ impl ParameterLayout {
         if physical_values.len() != p || fixed.len() != p {
             return Err(ModelError::ParameterCount(physical_values.len()));
         }
+        if contrast.n_coef() != offset.n_coef() {
+            return Err(ModelError::Invalid(format!(
+                "contrast map has {} coefficients but offset map {}: both must follow the \
+                 same per-angle mode",
+                contrast.n_coef(),
+                offset.n_coef()
+            )));
+        }
         if contrast.n_phi() != offset.n_phi() {
             return Err(ModelError::Invalid(
                 "contrast and offset maps cover different angle counts".into(),

@@ -182,7 +182,20 @@ pub struct CostSummary {
     pub n_points: usize,
 }
 
-fn check(experiment: &Experiment, layout: &ParameterLayout, x: &[f64]) -> Result<(), ModelError> {
+fn check(
+    experiment: &Experiment,
+    layout: &ParameterLayout,
+    data: Option<&FitData>,
+    x: &[f64],
+) -> Result<(), ModelError> {
+    if let Some(d) = data
+        && (d.n_phi, d.n_t) != (experiment.n_phi(), experiment.n_t())
+    {
+        return Err(ModelError::Shape {
+            got: vec![d.n_phi, d.n_t, d.n_t],
+            expected: vec![experiment.n_phi(), experiment.n_t(), experiment.n_t()],
+        });
+    }
     if x.len() != layout.n_params() {
         return Err(ModelError::Invalid(format!(
             "parameter vector has {} entries; the layout expects {}",
@@ -255,7 +268,7 @@ pub fn normal_equations(
     rows: Range<usize>,
     weight: &impl ResidualWeight,
 ) -> Result<NormalEquations, ModelError> {
-    check(experiment, layout, x)?;
+    check(experiment, layout, Some(data), x)?;
     let decoded = layout.decode(x);
     let kernel = DerivativeKernel::new(experiment, &decoded.physical);
     let rows = rows.start.min(experiment.n_t())..rows.end.min(experiment.n_t());
@@ -401,7 +414,7 @@ pub fn cost(
     rows: Range<usize>,
     weight: &impl ResidualWeight,
 ) -> Result<CostSummary, ModelError> {
-    check(experiment, layout, x)?;
+    check(experiment, layout, Some(data), x)?;
     let decoded = layout.decode(x);
     let kernel = crate::forward::RowKernel::new(experiment, &decoded.physical);
     let (n_phi, n) = (data.n_phi, data.n_t);
@@ -451,7 +464,7 @@ pub fn g2_jacobian(
     layout: &ParameterLayout,
     x: &[f64],
 ) -> Result<(Vec<f64>, Array2<f64>), ModelError> {
-    check(experiment, layout, x)?;
+    check(experiment, layout, None, x)?;
     let decoded = layout.decode(x);
     let kernel = DerivativeKernel::new(experiment, &decoded.physical);
     if kernel.laminar() {

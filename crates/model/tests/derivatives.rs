@@ -338,3 +338,28 @@ fn complex_step_gradient_of_chi2_matches_normal_equations() {
         }
     }
 }
+
+#[test]
+fn data_from_another_grid_is_an_error_not_a_panic() {
+    let case = ModelCase::load("worked_fit_grid");
+    let exp = case.experiment();
+    let layout = layout_for(&case, ScalingKind::Individual, &[false; 7]);
+    let x = start_vector(&case, &layout);
+    let c2 = Array3::<f64>::ones((exp.n_phi(), exp.n_t(), exp.n_t()));
+    let data = FitData::new(&exp, c2.view(), Sigma::Uniform(0.01)).unwrap();
+    let mut longer = exp.clone();
+    longer.t.push(longer.t.last().unwrap() + 0.1);
+    let err = normal::normal_equations(&longer, &layout, &data, &x, 0..6, &Linear).unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+    assert!(normal::cost(&longer, &layout, &data, &x, 0..6, &Linear).is_err());
+    // Mismatched contrast/offset maps are refused.
+    let bad = ParameterLayout::new(
+        AnalysisMode::LaminarFlow,
+        ScalingKind::Individual,
+        AngleMap::individual(2),
+        AngleMap::averaged(2),
+        &case.params,
+        &[false; 7],
+    );
+    assert!(bad.is_err());
+}

@@ -363,7 +363,7 @@ impl<'a> Fitter<'a> {
         parameters.extend(&decoded.offset);
         parameters.extend(&decoded.physical);
         let uncertainties: Vec<f64> = (0..rows)
-            .map(|i| per_angle_cov[i * rows + i].max(0.0).sqrt())
+            .map(|i| std_dev(per_angle_cov[i * rows + i]))
             .collect();
         let names = per_angle_names(layout.n_phi(), layout.mode);
         let bounds: Vec<(f64, f64)> = self
@@ -408,9 +408,7 @@ impl<'a> Fitter<'a> {
             initial_parameters: self.initial_per_angle.clone(),
             fitted_names: layout.names(),
             fitted_vector: sol.x.clone(),
-            fitted_uncertainties: (0..p)
-                .map(|i| fitted_cov[i * p + i].max(0.0).sqrt())
-                .collect(),
+            fitted_uncertainties: (0..p).map(|i| std_dev(fitted_cov[i * p + i])).collect(),
             fitted_covariance: to_rows(&fitted_cov, p),
             per_angle_mode: layout.scaling_kind.as_str().to_string(),
             analysis_mode: layout.mode.as_str().to_string(),
@@ -476,4 +474,14 @@ pub fn per_angle_names(n_phi: usize, mode: AnalysisMode) -> Vec<String> {
 
 fn to_rows(m: &[f64], n: usize) -> Vec<Vec<f64>> {
     (0..n).map(|i| m[i * n..(i + 1) * n].to_vec()).collect()
+}
+
+/// Standard deviation from a variance: an unknown (NaN) variance stays unknown instead
+/// of becoming 0 (`f64::max(NaN, 0.0)` is 0), tiny negative round-off becomes 0.
+fn std_dev(variance: f64) -> f64 {
+    if variance.is_nan() {
+        f64::NAN
+    } else {
+        variance.max(0.0).sqrt()
+    }
 }

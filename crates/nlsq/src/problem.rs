@@ -83,6 +83,14 @@ impl<'a> Problem<'a> {
                 message: format!("row chunks must cover 0..{n_t} exactly once"),
             });
         }
+        if p == 0 {
+            return Err(NlsqError::Option {
+                name: "parameters",
+                message: "nothing to fit: every parameter is fixed (fixed_parameters and a \
+                          constant per-angle mode)"
+                    .into(),
+            });
+        }
         let n_points = data.n_valid_points();
         if n_points == 0 {
             return Err(NlsqError::NoData);
