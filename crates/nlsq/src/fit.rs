@@ -362,8 +362,23 @@ impl<'a> Fitter<'a> {
         let mut parameters = decoded.contrast.clone();
         parameters.extend(&decoded.offset);
         parameters.extend(&decoded.physical);
+        // A free variable the data say nothing about (zero J^T J diagonal, e.g. the
+        // contrast of an angle whose points are all NaN) has no finite uncertainty; the
+        // pseudo-inverse would report 0. Mark it, and every per-angle entry built from it,
+        // as unknown (NaN -> null in JSON).
+        let undetermined: Vec<bool> = (0..p)
+            .map(|k| !(sol.equations.jtj[k * p + k] > 0.0))
+            .collect();
+        let depends_on_undetermined =
+            |r: usize| (0..p).any(|k| undetermined[k] && m[r * p + k] != 0.0);
         let uncertainties: Vec<f64> = (0..rows)
-            .map(|i| std_dev(per_angle_cov[i * rows + i]))
+            .map(|i| {
+                if depends_on_undetermined(i) {
+                    f64::NAN
+                } else {
+                    std_dev(per_angle_cov[i * rows + i])
+                }
+            })
             .collect();
         let names = per_angle_names(layout.n_phi(), layout.mode);
         let bounds: Vec<(f64, f64)> = self
@@ -408,7 +423,15 @@ impl<'a> Fitter<'a> {
             initial_parameters: self.initial_per_angle.clone(),
             fitted_names: layout.names(),
             fitted_vector: sol.x.clone(),
-            fitted_uncertainties: (0..p).map(|i| std_dev(fitted_cov[i * p + i])).collect(),
+            fitted_uncertainties: (0..p)
+                .map(|i| {
+                    if undetermined[i] {
+                        f64::NAN
+                    } else {
+                        std_dev(fitted_cov[i * p + i])
+                    }
+                })
+                .collect(),
             fitted_covariance: to_rows(&fitted_cov, p),
             per_angle_mode: layout.scaling_kind.as_str().to_string(),
             analysis_mode: layout.mode.as_str().to_string(),

@@ -340,3 +340,35 @@ fn result_serialises_with_reference_fields() {
     assert_eq!(json["strategy"]["strategy"], "standard");
     assert_eq!(json["covariance"].as_array().unwrap().len(), 2 * 3 + 7);
 }
+
+/// An angle whose points are all missing leaves its contrast/offset undetermined: their
+/// uncertainty is unknown (NaN, null in JSON), not 0; the other angles fit normally.
+#[test]
+fn undetermined_parameters_report_unknown_uncertainty() {
+    let mut case = simulate(&STATIC_TRUTH, vec![0.2; 3], vec![1.0; 3], 40, 44);
+    case.c2.index_axis_mut(ndarray::Axis(0), 1).fill(f64::NAN);
+    let mut start = start_for(&case);
+    start.contrast = vec![0.2; 3];
+    start.offset = vec![1.0; 3];
+    let options = NlsqOptions {
+        per_angle_mode: PerAngleMode::Individual,
+        ..Default::default()
+    };
+    let r = fit(
+        &case.experiment,
+        case.c2.view(),
+        None,
+        &start,
+        &ParameterBounds::defaults(AnalysisMode::Static),
+        &options,
+    )
+    .unwrap();
+    assert!(r.get("contrast_1").unwrap().1.is_nan());
+    assert!(r.get("offset_1").unwrap().1.is_nan());
+    for name in ["contrast_0", "offset_2", "D0", "alpha"] {
+        let (_, u) = r.get(name).unwrap();
+        assert!(u.is_finite() && u > 0.0, "{name}: {u}");
+    }
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["uncertainties"][1].is_null());
+}
