@@ -68,18 +68,7 @@ fn initial_overrides(args: &RunArgs) -> Vec<(&'static str, f64)> {
     .collect()
 }
 
-/// Resolve a configured path: as given (relative to the working directory, like the
-/// reference), else relative to the configuration file's folder.
-pub fn resolve_path(path: &Path, config_path: &Path) -> PathBuf {
-    if path.is_absolute() || path.exists() {
-        return path.to_path_buf();
-    }
-    let beside = config_path
-        .parent()
-        .map(|d| d.join(path))
-        .filter(|p| p.exists());
-    beside.unwrap_or_else(|| path.to_path_buf())
-}
+pub use homodyne_config::resolve_path;
 
 /// Loader options from the configuration; `data_file` overrides the configured file.
 pub fn load_options(
@@ -89,16 +78,13 @@ pub fn load_options(
 ) -> Result<LoadOptions> {
     let data_path = match data_file {
         Some(p) => p.to_path_buf(),
-        None => {
-            let p = cfg.data_file().with_context(|| {
-                format!(
-                    "{}: no data file configured (experimental_data.data_folder_path + \
+        None => cfg.data_file_resolved(config_path).with_context(|| {
+            format!(
+                "{}: no data file configured (experimental_data.data_folder_path + \
                      data_file_name, or --data-file)",
-                    config_path.display()
-                )
-            })?;
-            resolve_path(&p, config_path)
-        }
+                config_path.display()
+            )
+        })?,
     };
     if !data_path.exists() {
         let beside = config_path.parent().map(|d| d.join(&data_path));

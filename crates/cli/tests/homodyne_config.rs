@@ -178,3 +178,22 @@ fn interactive_with_piped_stdin() {
     assert_eq!(c.mode().as_str(), "static");
     assert_eq!((c.dt(), c.end_frame()), (0.2, 2000));
 }
+
+/// `--validate` finds a data file given relative to the configuration's folder, like
+/// `homodyne` itself does.
+#[test]
+fn validate_resolves_data_paths_beside_the_config() {
+    let example = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/example_laminar.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_homodyne-config"))
+        .arg("--validate")
+        .arg(&example)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("example_laminar.hdf"), "{text}");
+    assert!(!text.contains("not found"), "{text}");
+}

@@ -107,4 +107,24 @@ impl Config {
     pub fn data_file(&self) -> Option<std::path::PathBuf> {
         self.experimental_data.data_file()
     }
+
+    /// [`Config::data_file`] resolved like every configured path: as written (relative
+    /// to the working directory, like the reference), else relative to the folder of
+    /// the configuration file `config_path` when it exists there.
+    pub fn data_file_resolved(&self, config_path: &std::path::Path) -> Option<std::path::PathBuf> {
+        self.data_file().map(|p| resolve_path(&p, config_path))
+    }
+}
+
+/// A configured path as written when it exists (or is absolute), else relative to the
+/// configuration file's folder when it exists there, else as written.
+pub fn resolve_path(path: &std::path::Path, config_path: &std::path::Path) -> std::path::PathBuf {
+    if path.is_absolute() || path.exists() {
+        return path.to_path_buf();
+    }
+    config_path
+        .parent()
+        .map(|d| d.join(path))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| path.to_path_buf())
 }

@@ -32,7 +32,7 @@ pub mod templates;
 pub mod validate;
 pub mod write;
 
-pub use config::Config;
+pub use config::{Config, resolve_path};
 pub use issues::{ConfigError, Issue, Severity, ValidationReport};
 pub use load::{Format, Loaded, load_file, load_str, validate_file, validate_str};
 pub use resolve::{Bound, InitialValues, ParameterBounds, Prior};

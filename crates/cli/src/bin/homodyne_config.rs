@@ -259,7 +259,7 @@ fn validate(path: &Path) -> ExitCode {
         if c.mode() == AnalysisMode::LaminarFlow {
             println!("  stator-rotor gap:  {} Å", c.stator_rotor_gap());
         }
-        match c.data_file() {
+        match c.data_file_resolved(path) {
             Some(f) => {
                 let exists = f.exists();
                 println!(
