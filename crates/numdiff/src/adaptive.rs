@@ -1,25 +1,12 @@
-//! Method dispatch and the adaptive rule.
-//!
-//! # Adaptive rule
-//!
-//! [`Method::Adaptive`] tries methods in order and returns the first that
-//! succeeds (no error, every value finite):
-//!
-//! * with a complex-analytic function: complex step → Richardson → central →
-//!   forward → backward;
-//! * with a real function: Richardson → central → forward → backward.
-//!
-//! A non-finite value at `x` itself, a wrong output length and input errors
-//! (empty or non-finite `x`, bad configuration) end the search at once.
-//! Each failure is recorded as a warning in the returned result, and the
-//! result's `method` is the method that succeeded. One-sided differences come
-//! last because they only help when the function is undefined on one side of
-//! `x` (a bound). If every method
-//! fails, [`NumDiffError::AllMethodsFailed`] carries the last error.
+//! Method dispatch: routes each request to the finite-difference, Richardson
+//! or complex-step engine and implements the fallback chain of
+//! [`Method::Adaptive`] (documented there). The only module that knows every
+//! engine, so the public entry points need to know none.
 
-use crate::config::{DiffConfig, Method};
+use crate::config::DiffConfig;
 use crate::error::NumDiffError;
 use crate::eval::{ComplexFn, RealFn, check_x};
+use crate::method::Method;
 use crate::result::DerivativeMatrix;
 
 /// What is being computed.

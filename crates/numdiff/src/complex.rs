@@ -19,11 +19,12 @@
 
 use num_complex::Complex64;
 
-use crate::config::{DiffConfig, Method, Step};
+use crate::config::{DiffConfig, Step};
 use crate::error::NumDiffError;
 use crate::eval::{ComplexFn, Counted, check_x, map_params};
 use crate::first::{Column, assemble, jacobian_real};
 use crate::hessian::symmetrize;
+use crate::method::Method;
 use crate::result::DerivativeMatrix;
 use crate::step::typical_scale;
 

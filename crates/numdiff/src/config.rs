@@ -1,4 +1,6 @@
 //! Configuration: which method to use, how to choose steps, and tolerances.
+//! Every engine reads a [`DiffConfig`]; this module only holds the settings and
+//! their validation.
 //!
 //! [`DiffConfig`] is a plain struct with public fields and a [`Default`]; build
 //! one with struct-update syntax:
@@ -9,57 +11,8 @@
 //! assert_eq!(cfg.richardson_terms, 6);
 //! ```
 
-use std::fmt;
-
 use crate::error::NumDiffError;
-
-/// Differentiation method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// One-sided forward differences, `O(h)` truncation error.
-    Forward,
-    /// One-sided backward differences, `O(h)` truncation error.
-    Backward,
-    /// Central differences, `O(h^2)` truncation error.
-    Central,
-    /// Complex-step differentiation `Im f(x + i h e_k) / h`; needs the complex
-    /// extension of the function, accurate to a few ulps.
-    ComplexStep,
-    /// Richardson extrapolation (Ridders' Neville table) of central differences
-    /// over a geometric sequence of steps.
-    Richardson,
-    /// Pick automatically; see [`crate::adaptive`] for the rule.
-    Adaptive,
-}
-
-impl Method {
-    /// All concrete (non-adaptive) methods, in order of increasing accuracy.
-    pub const CONCRETE: [Method; 5] = [
-        Method::Forward,
-        Method::Backward,
-        Method::Central,
-        Method::Richardson,
-        Method::ComplexStep,
-    ];
-
-    /// Short lowercase name (`"forward"`, `"complex-step"`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Forward => "forward",
-            Method::Backward => "backward",
-            Method::Central => "central",
-            Method::ComplexStep => "complex-step",
-            Method::Richardson => "richardson",
-            Method::Adaptive => "adaptive",
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::method::Method;
 
 /// How the step for each parameter is chosen.
 ///
@@ -69,7 +22,43 @@ impl fmt::Display for Method {
 /// step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Step {
-    /// Choose per parameter from a curvature estimate (see [`crate::step`]).
+    /// Choose per parameter from a curvature estimate, with the rule below
+    /// ([`auto_step`](crate::auto_step) returns the step it picks).
+    ///
+    /// For parameter `k` with typical scale `s = max(|x_k|, 1)` a coarse probe at
+    /// `h_c = noise^(1/4) * s` (`noise` = [`DiffConfig::function_noise`]) gives the
+    /// first and second difference quotients `D1 ≈ f'`, `D2 ≈ f''`. When the
+    /// second difference is well above its own round-off level
+    /// (`|D2| > 64 noise |f| / h_c^2`), two length scales follow:
+    ///
+    /// * `L_noise  = sqrt(F / |f''|)` with `F = max(|f|, |x_k| |f'|)`, the scale
+    ///   at which round-off and truncation balance (`F` is the size of the values
+    ///   whose round-off pollutes the differences); for a vector function the
+    ///   Euclidean norms over the outputs are used;
+    /// * `L_taylor = min(L_noise, |f'| / |f''|)`, a proxy for the distance over
+    ///   which the Taylor expansion is useful; for a vector function it is the
+    ///   minimum of the per-output values over outputs with measurable curvature,
+    ///   so one sharply curved output cannot be hidden by large, flat ones.
+    ///
+    /// If `L_taylor < h_c / 4` the probe was too coarse and is repeated at
+    /// `h_c = L_taylor` (at most three times); if a probe point is not finite the
+    /// probe step is divided by 16. If the curvature cannot be measured (linear
+    /// function, noise), `L_noise = L_taylor = s`. Both scales are clamped to
+    /// `[1e-8 s, 1e3 s]`. The step is then
+    ///
+    /// | use                        | step                                                  |
+    /// |----------------------------|-------------------------------------------------------|
+    /// | forward/backward, `f'`     | `2 sqrt(noise) L_noise`                               |
+    /// | central, `f'`              | `(3 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
+    /// | forward/backward, `f''`    | `(4 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
+    /// | central, `f''`             | `(48 noise)^(1/4) L_noise^(1/2) L_taylor^(1/2)`       |
+    /// | Richardson (largest step)  | `0.5 L_taylor`                                        |
+    /// | complex step               | `1e-20 s` (no probe)                                  |
+    ///
+    /// The forward rule is the textbook optimum `2 sqrt(noise |f| / |f''|)`; the
+    /// central rules use `|f'''| ≈ |f''|^2 / |f'|`. Without a measurable curvature
+    /// the central rule reduces to `(3 noise)^(1/3) max(|x_k|, 1)`, i.e. the usual
+    /// `eps^(1/3)` scaling.
     #[default]
     Auto,
     /// The same step for every parameter.

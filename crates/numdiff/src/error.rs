@@ -3,11 +3,12 @@
 //! Bad input (empty or non-finite `x`, a step vector of the wrong length, an
 //! invalid configuration) and misbehaving functions (non-finite values, wrong
 //! output length) are reported as [`NumDiffError`]; nothing in the crate panics
-//! on user input.
+//! on user input. It depends only on [`Method`], never on the configuration,
+//! so the configuration can return it.
 
 use thiserror::Error;
 
-use crate::config::Method;
+use crate::method::Method;
 
 /// Everything that can go wrong while differentiating.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -18,15 +19,30 @@ pub enum NumDiffError {
 
     /// A coordinate of the evaluation point is NaN or infinite.
     #[error("x[{index}] = {value} is not finite")]
-    NonFiniteInput { index: usize, value: f64 },
+    NonFiniteInput {
+        /// Index of the coordinate.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
 
     /// A per-parameter step vector does not have one entry per parameter.
     #[error("step vector has length {got}, expected {expected} (one per parameter)")]
-    StepLengthMismatch { expected: usize, got: usize },
+    StepLengthMismatch {
+        /// Number of parameters.
+        expected: usize,
+        /// Length of the step vector.
+        got: usize,
+    },
 
     /// A user-supplied step is zero, negative or non-finite.
     #[error("step for parameter {index} is {value}; steps must be finite and > 0")]
-    InvalidStep { index: usize, value: f64 },
+    InvalidStep {
+        /// Parameter index (0 for a uniform step).
+        index: usize,
+        /// The step.
+        value: f64,
+    },
 
     /// A configuration field is out of range.
     #[error("invalid configuration: {0}")]
@@ -38,7 +54,12 @@ pub enum NumDiffError {
 
     /// The function returned a vector of a different length than at `x`.
     #[error("the function returned {got} values, expected {expected} (its length at x)")]
-    OutputLengthMismatch { expected: usize, got: usize },
+    OutputLengthMismatch {
+        /// Output length at `x`.
+        expected: usize,
+        /// Output length at the perturbed point.
+        got: usize,
+    },
 
     /// The function value at the evaluation point itself is NaN or infinite.
     #[error("the function value at x is not finite")]
@@ -46,7 +67,10 @@ pub enum NumDiffError {
 
     /// The function returned NaN or an infinity at a perturbed point.
     #[error("the function returned a non-finite value {context}")]
-    NonFiniteOutput { context: String },
+    NonFiniteOutput {
+        /// Where it happened, e.g. `at x + (1e-6) e_3`.
+        context: String,
+    },
 
     /// The requested method needs the complex extension of the function.
     #[error("method {0} needs a complex-analytic function; use the *_complex entry points")]
@@ -54,7 +78,12 @@ pub enum NumDiffError {
 
     /// A reference gradient (for validation) has the wrong length.
     #[error("known gradient has length {got}, expected {expected}")]
-    KnownGradientLengthMismatch { expected: usize, got: usize },
+    KnownGradientLengthMismatch {
+        /// Number of parameters.
+        expected: usize,
+        /// Length of the known gradient.
+        got: usize,
+    },
 
     /// Every method tried by the adaptive strategy failed; the last error is kept.
     #[error("all methods failed; last error: {0}")]

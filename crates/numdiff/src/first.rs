@@ -17,9 +17,10 @@
 //! The value returned is always the plain `D(h)` (or the best table entry);
 //! the companion evaluations at `2h` only feed the estimate.
 
-use crate::config::{DiffConfig, Method};
+use crate::config::DiffConfig;
 use crate::error::NumDiffError;
 use crate::eval::{Counted, RealFn, check_finite, check_x, map_params};
+use crate::method::Method;
 use crate::result::{DerivativeMatrix, tolerance_warning};
 use crate::richardson::Neville;
 use crate::step::{StepUse, resolve_step};

@@ -18,9 +18,10 @@
 //! round-off `noise * sum |f| / (h_i h_j)`. Only `j >= i` is computed; the
 //! result is symmetric by construction.
 
-use crate::config::{DiffConfig, Method};
+use crate::config::DiffConfig;
 use crate::error::NumDiffError;
 use crate::eval::{Counted, RealFn, check_x, map_params};
+use crate::method::Method;
 use crate::result::{DerivativeMatrix, tolerance_warning};
 use crate::richardson::Neville;
 use crate::step::{StepUse, resolve_step};

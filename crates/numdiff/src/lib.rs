@@ -10,7 +10,7 @@
 //!
 //! | function                                   | input function                          | result                |
 //! |--------------------------------------------|-----------------------------------------|-----------------------|
-//! | [`gradient`], [`hessian`]                  | `Fn(&[f64]) -> f64`                     | [`Derivative`], [`DerivativeMatrix`] |
+//! | [`gradient`], [`hessian()`]                | `Fn(&[f64]) -> f64`                     | [`Derivative`], [`DerivativeMatrix`] |
 //! | [`jacobian`]                               | `Fn(&[f64]) -> Vec<f64>`                | [`DerivativeMatrix`] (`m x n`) |
 //! | [`gradient_complex`], [`hessian_complex`]  | `Fn(&[Complex64]) -> Complex64`         | as above              |
 //! | [`jacobian_complex`]                       | `Fn(&[Complex64]) -> Vec<Complex64>`    | as above              |
@@ -45,174 +45,52 @@
 //! assert!((g.value[0] - 2.0 * 0.5f64.cos()).abs() < 1e-15);
 //! ```
 //!
-//! Modules: [`config`] (settings), [`step`] (automatic step rule),
-//! [`richardson`] (Neville table), [`adaptive`] (the adaptive rule),
-//! [`validate`] (accuracy check); the engines are internal.
+//! # Steps and error estimates
+//!
+//! Steps are chosen per parameter by the curvature-based rule documented on
+//! [`Step::Auto`] unless the configuration supplies them; [`auto_step`] shows
+//! the step the rule picks. Error estimates compare each difference quotient
+//! `D(h)` with a companion evaluation `D(2h)` (forward/backward:
+//! `1.5 |D(2h) - D(h)|`, central: a third of that) and add the round-off
+//! `function_noise * |f| / h`; Richardson (Ridders' Neville table over steps
+//! `h_0 / r^k`) uses twice the largest difference to the adjacent orders plus
+//! propagated round-off, keeping the best table entry per component; the
+//! complex step reports its round-off bound, plus a truncation estimate from
+//! a second step when the user supplied a large one. The fallback order of
+//! [`Method::Adaptive`] is documented there.
 
-pub mod adaptive;
+#![deny(missing_docs)]
+
+// Module dependencies (each arrow is "imports from"; there are no cycles):
+// validate -> api -> adaptive -> complex -> {first, hessian} -> {richardson, step}
+// step -> eval -> config -> error -> method;  result -> method
+mod adaptive;
+mod api;
 mod complex;
-pub mod config;
-pub mod error;
+mod config;
+mod error;
 mod eval;
 mod first;
 mod hessian;
-pub mod result;
-pub mod richardson;
-pub mod step;
-pub mod validate;
+mod method;
+mod result;
+mod richardson;
+mod step;
+mod validate;
 
 pub use num_complex::Complex64;
 
-pub use config::{DiffConfig, Method, Step};
+pub use api::{
+    complex_step_gradient, complex_step_hessian, complex_step_jacobian, gradient, gradient_complex,
+    hessian, hessian_complex, jacobian, jacobian_complex, richardson_gradient, richardson_hessian,
+    richardson_jacobian,
+};
+pub use config::{DiffConfig, Step};
 pub use error::NumDiffError;
+pub use method::Method;
 pub use result::{Derivative, DerivativeMatrix};
 pub use step::{LengthScales, auto_step};
 pub use validate::{
     MethodAccuracy, ValidationReport, validate_gradient_accuracy,
     validate_gradient_accuracy_complex,
 };
-
-use adaptive::{Kind, dispatch_complex, dispatch_real};
-
-fn forced(cfg: &DiffConfig, method: Method) -> DiffConfig {
-    DiffConfig {
-        method,
-        ..cfg.clone()
-    }
-}
-
-/// Gradient of a real scalar function `f: R^n -> R` at `x` with `cfg.method`.
-pub fn gradient<F>(f: F, x: &[f64], cfg: &DiffConfig) -> Result<Derivative, NumDiffError>
-where
-    F: Fn(&[f64]) -> f64 + Sync,
-{
-    let g = |x: &[f64]| Ok(vec![f(x)]);
-    dispatch_real(&g, x, cfg, Kind::Jacobian).map(DerivativeMatrix::into_first_row)
-}
-
-/// Jacobian (`m x n`, row `i` = gradient of output `i`) of a real vector
-/// function `f: R^n -> R^m` at `x` with `cfg.method`.
-pub fn jacobian<F>(f: F, x: &[f64], cfg: &DiffConfig) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[f64]) -> Vec<f64> + Sync,
-{
-    let g = |x: &[f64]| Ok(f(x));
-    dispatch_real(&g, x, cfg, Kind::Jacobian)
-}
-
-/// Hessian (`n x n`, symmetric) of a real scalar function at `x` with
-/// `cfg.method`.
-pub fn hessian<F>(f: F, x: &[f64], cfg: &DiffConfig) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[f64]) -> f64 + Sync,
-{
-    let g = |x: &[f64]| Ok(vec![f(x)]);
-    dispatch_real(&g, x, cfg, Kind::Hessian)
-}
-
-/// Gradient of a complex-analytic scalar function (real on the real axis) at
-/// real `x` with `cfg.method`; adaptive uses the complex step.
-pub fn gradient_complex<F>(f: F, x: &[f64], cfg: &DiffConfig) -> Result<Derivative, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Complex64 + Sync,
-{
-    let g = |z: &[Complex64]| Ok(vec![f(z)]);
-    dispatch_complex(&g, x, cfg, Kind::Jacobian).map(DerivativeMatrix::into_first_row)
-}
-
-/// Jacobian of a complex-analytic vector function at real `x` with
-/// `cfg.method`; adaptive uses the complex step.
-pub fn jacobian_complex<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Vec<Complex64> + Sync,
-{
-    let g = |z: &[Complex64]| Ok(f(z));
-    dispatch_complex(&g, x, cfg, Kind::Jacobian)
-}
-
-/// Hessian of a complex-analytic scalar function at real `x` with
-/// `cfg.method`; the complex-step Hessian is Richardson extrapolation of the
-/// complex-step gradient.
-pub fn hessian_complex<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Complex64 + Sync,
-{
-    let g = |z: &[Complex64]| Ok(vec![f(z)]);
-    dispatch_complex(&g, x, cfg, Kind::Hessian)
-}
-
-/// [`gradient`] with [`Method::Richardson`].
-pub fn richardson_gradient<F>(f: F, x: &[f64], cfg: &DiffConfig) -> Result<Derivative, NumDiffError>
-where
-    F: Fn(&[f64]) -> f64 + Sync,
-{
-    gradient(f, x, &forced(cfg, Method::Richardson))
-}
-
-/// [`jacobian`] with [`Method::Richardson`].
-pub fn richardson_jacobian<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[f64]) -> Vec<f64> + Sync,
-{
-    jacobian(f, x, &forced(cfg, Method::Richardson))
-}
-
-/// [`hessian`] with [`Method::Richardson`].
-pub fn richardson_hessian<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[f64]) -> f64 + Sync,
-{
-    hessian(f, x, &forced(cfg, Method::Richardson))
-}
-
-/// [`gradient_complex`] with [`Method::ComplexStep`].
-pub fn complex_step_gradient<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<Derivative, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Complex64 + Sync,
-{
-    gradient_complex(f, x, &forced(cfg, Method::ComplexStep))
-}
-
-/// [`jacobian_complex`] with [`Method::ComplexStep`].
-pub fn complex_step_jacobian<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Vec<Complex64> + Sync,
-{
-    jacobian_complex(f, x, &forced(cfg, Method::ComplexStep))
-}
-
-/// [`hessian_complex`] with [`Method::ComplexStep`].
-pub fn complex_step_hessian<F>(
-    f: F,
-    x: &[f64],
-    cfg: &DiffConfig,
-) -> Result<DerivativeMatrix, NumDiffError>
-where
-    F: Fn(&[Complex64]) -> Complex64 + Sync,
-{
-    hessian_complex(f, x, &forced(cfg, Method::ComplexStep))
-}

@@ -6,7 +6,7 @@
 //! result records the method actually used, the number of function
 //! evaluations and any warnings.
 
-use crate::config::Method;
+use crate::method::Method;
 
 /// A vector-valued derivative (a gradient) with error estimates.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,5 @@
-//! Richardson extrapolation with a Neville table (Ridders' method).
+//! Richardson extrapolation with a Neville table (Ridders' method), shared by
+//! the first-derivative and Hessian engines.
 //!
 //! Rows are estimates `A(h_k)` at geometric steps `h_k = h_0 / r^k` whose error
 //! expands in even powers of `h` (central first differences, central second
@@ -26,7 +27,7 @@ const SAFETY: f64 = 2.0;
 /// Neville table over vector-valued estimates, tracking the best entry per
 /// component. Only the previous row is stored.
 #[derive(Debug, Clone)]
-pub struct Neville {
+pub(crate) struct Neville {
     ratio2: f64,
     max_cols: usize,
     prev: Vec<Vec<f64>>,
@@ -40,7 +41,7 @@ pub struct Neville {
 impl Neville {
     /// A table for `m` components, step ratio `ratio` and at most `max_cols`
     /// columns (the highest order eliminated is `h^(2 (max_cols - 1))`).
-    pub fn new(m: usize, ratio: f64, max_cols: usize) -> Self {
+    pub(crate) fn new(m: usize, ratio: f64, max_cols: usize) -> Self {
         Self {
             ratio2: ratio * ratio,
             max_cols: max_cols.max(2),
@@ -54,13 +55,13 @@ impl Neville {
     }
 
     /// Number of times a non-finite row restarted the table.
-    pub fn resets(&self) -> usize {
+    pub(crate) fn resets(&self) -> usize {
         self.resets
     }
 
     /// Adds the estimate `value` at the next (smaller) step, with its
     /// round-off bound `round`.
-    pub fn push(&mut self, value: Vec<f64>, round: Vec<f64>) {
+    pub(crate) fn push(&mut self, value: Vec<f64>, round: Vec<f64>) {
         if value.iter().chain(&round).any(|v| !v.is_finite()) {
             self.prev.clear();
             self.prev_round.clear();
@@ -103,12 +104,12 @@ impl Neville {
     }
 
     /// Whether every component has a finite best estimate.
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.best_err.iter().all(|e| e.is_finite())
     }
 
     /// Rows in the current (un-reset) table.
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.rows_since_reset
     }
 
@@ -119,7 +120,7 @@ impl Neville {
     /// from the asymptotic regime, the estimate is raised to at least the
     /// distance (times the safety factor) from the best value to the closest
     /// extrapolated entry of the last row (unless the best entry is in it).
-    pub fn finish(self) -> (Vec<f64>, Vec<f64>) {
+    pub(crate) fn finish(self) -> (Vec<f64>, Vec<f64>) {
         let (mut best, mut err) = (self.best, self.best_err);
         for c in 0..best.len() {
             let cross = self

@@ -1,48 +1,13 @@
 //! Step-size selection.
 //!
-//! # The automatic rule
-//!
-//! For parameter `k` with typical scale `s = max(|x_k|, 1)` a coarse probe at
-//! `h_c = noise^(1/4) * s` (`noise` = [`DiffConfig::function_noise`]) gives the
-//! first and second difference quotients `D1 ≈ f'`, `D2 ≈ f''`. When the
-//! second difference is well above its own round-off level
-//! (`|D2| > 64 noise |f| / h_c^2`), two length scales follow:
-//!
-//! * `L_noise  = sqrt(F / |f''|)` with `F = max(|f|, |x_k| |f'|)`, the scale
-//!   at which round-off and truncation balance (`F` is the size of the values
-//!   whose round-off pollutes the differences); for a vector function the
-//!   Euclidean norms over the outputs are used;
-//! * `L_taylor = min(L_noise, |f'| / |f''|)`, a proxy for the distance over
-//!   which the Taylor expansion is useful; for a vector function it is the
-//!   minimum of the per-output values over outputs with measurable curvature,
-//!   so one sharply curved output cannot be hidden by large, flat ones.
-//!
-//! If `L_taylor < h_c / 4` the probe was too coarse and is repeated at
-//! `h_c = L_taylor` (at most three times); if a probe point is not finite the
-//! probe step is divided by 16. If the curvature cannot be measured (linear
-//! function, noise), `L_noise = L_taylor = s`. Both scales are clamped to
-//! `[1e-8 s, 1e3 s]`. The step is then
-//!
-//! | use                        | step                                                  |
-//! |----------------------------|-------------------------------------------------------|
-//! | forward/backward, `f'`     | `2 sqrt(noise) L_noise`                               |
-//! | central, `f'`              | `(3 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
-//! | forward/backward, `f''`    | `(4 noise)^(1/3) L_noise^(2/3) L_taylor^(1/3)`        |
-//! | central, `f''`             | `(48 noise)^(1/4) L_noise^(1/2) L_taylor^(1/2)`       |
-//! | Richardson (largest step)  | `0.5 L_taylor`                                        |
-//! | complex step               | `1e-20 s` (no probe)                                  |
-//!
-//! The forward rule is the textbook optimum `2 sqrt(noise |f| / |f''|)`; the
-//! central rules use `|f'''| ≈ |f''|^2 / |f'|`. Without a measurable curvature
-//! the central rule reduces to `(3 noise)^(1/3) max(|x_k|, 1)`, i.e. the usual
-//! `eps^(1/3)` scaling.
-//!
-//! User steps ([`Step::Uniform`], [`Step::PerParameter`]) are used as given,
-//! multiplied by `max(|x_k|, 1)` when [`DiffConfig::relative_step`] is set.
+//! Resolution of user steps and the automatic rule documented on
+//! [`Step::Auto`] (coarse curvature probe, length scales, step per use).
+//! Separate from the engines so every method picks its steps the same way.
 
 use crate::config::{DiffConfig, Step};
 use crate::error::NumDiffError;
-use crate::eval::{Counted, RealFn, norm};
+use crate::eval::{Counted, RealFn, check_x, norm};
+use crate::method::Method;
 
 /// What the step is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +40,7 @@ impl LengthScales {
         }
     }
 
-    /// Step for a given use (see the module table).
+    /// Step for a given use (see the table on [`Step::Auto`]).
     pub(crate) fn step(&self, use_: StepUse, noise: f64, s: f64) -> f64 {
         let (ln, lt) = (self.noise, self.taylor);
         match use_ {
@@ -95,7 +60,7 @@ pub(crate) fn typical_scale(x: f64) -> f64 {
 }
 
 /// Probes `f` along coordinate `k` and returns its length scales
-/// (see the module docs). Uses 2 to 8 evaluations.
+/// (the probe of [`Step::Auto`]). Uses 2 to 8 evaluations.
 pub(crate) fn probe(
     ev: &Counted<'_, RealFn<'_>>,
     x: &[f64],
@@ -203,21 +168,21 @@ pub(crate) fn resolve_step(
     Ok(scales.step(use_, cfg.function_noise.max(f64::EPSILON), s))
 }
 
-/// Public helper: the automatic step the crate would use for coordinate `k` of
-/// a scalar function, for the given method (forward/backward, central,
-/// Richardson base step, complex step). Uses a few function evaluations.
+/// The automatic step ([`Step::Auto`]) the crate would use for coordinate `k`
+/// of a scalar function, for the given method (forward/backward, central,
+/// Richardson largest step, complex step; adaptive gives the Richardson step).
+/// Uses a few function evaluations; `cfg.step` is ignored.
 pub fn auto_step<F>(
     f: F,
     x: &[f64],
     k: usize,
-    method: crate::config::Method,
+    method: Method,
     cfg: &DiffConfig,
 ) -> Result<f64, NumDiffError>
 where
     F: Fn(&[f64]) -> f64 + Sync,
 {
-    use crate::config::Method;
-    crate::eval::check_x(x)?;
+    check_x(x)?;
     if k >= x.len() {
         return Err(NumDiffError::InvalidConfig(format!(
             "parameter index {k} out of range for {} parameters",

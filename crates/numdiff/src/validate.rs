@@ -1,20 +1,15 @@
-//! Accuracy validation against a known (analytical) gradient.
-//!
-//! [`validate_gradient_accuracy`] runs every applicable method on the same
-//! function and point and reports, per method, the maximum absolute and
-//! relative error against the known gradient, whether the method's own error
-//! estimate bounded the true error, and pass/fail against a tolerance.
-//!
-//! The relative error of component `k` is `|g_k - known_k| / |known_k|`, or the
-//! absolute error where `known_k == 0`. A method passes when its maximum
-//! relative error is at most `tolerance`. A method that returns an error is
-//! reported as failed with the message.
+//! Accuracy validation against a known (analytical) gradient: runs every
+//! applicable method through the public entry points and judges each one.
+//! Kept out of the engines because it is a user-facing check, not part of
+//! differentiation itself.
 
 use num_complex::Complex64;
 
-use crate::config::{DiffConfig, Method};
+use crate::api::{gradient, gradient_complex};
+use crate::config::DiffConfig;
 use crate::error::NumDiffError;
 use crate::eval::check_x;
+use crate::method::Method;
 use crate::result::Derivative;
 
 /// Accuracy of one method.
@@ -24,7 +19,8 @@ pub struct MethodAccuracy {
     pub method: Method,
     /// `max_k |g_k - known_k|` (infinite if the method failed).
     pub max_abs_error: f64,
-    /// `max_k` of the relative error (see the module docs).
+    /// `max_k` of the relative error `|g_k - known_k| / |known_k|` (the
+    /// absolute error where `known_k == 0`; infinite if the method failed).
     pub max_rel_error: f64,
     /// Largest error estimate reported by the method.
     pub max_estimated_error: f64,
@@ -128,6 +124,14 @@ fn check_known(x: &[f64], known: &[f64], tolerance: f64) -> Result<(), NumDiffEr
 /// Runs forward, backward, central, Richardson and adaptive differentiation
 /// of the real function `f` at `x` (default configuration otherwise) and
 /// compares each with `known_gradient`.
+///
+/// The report gives, per method, the maximum absolute and relative error
+/// against the known gradient, whether the method's own error estimate
+/// bounded the true error, and pass/fail: a method passes when its maximum
+/// relative error is at most `tolerance`. A method that returns an error is
+/// reported as failed with the message. Errors only for bad input: empty or
+/// non-finite `x`, a known gradient of the wrong length, or a tolerance that
+/// is not finite and positive.
 pub fn validate_gradient_accuracy<F>(
     f: F,
     x: &[f64],
@@ -147,7 +151,7 @@ where
     ]
     .into_iter()
     .map(|m| {
-        let r = crate::gradient(&f, x, &DiffConfig::with_method(m));
+        let r = gradient(&f, x, &DiffConfig::with_method(m));
         judge(m, r, known_gradient, tolerance)
     })
     .collect();
@@ -176,7 +180,7 @@ where
     ]
     .into_iter()
     .map(|m| {
-        let r = crate::gradient_complex(&f, x, &DiffConfig::with_method(m));
+        let r = gradient_complex(&f, x, &DiffConfig::with_method(m));
         judge(m, r, known_gradient, tolerance)
     })
     .collect();

@@ -1,8 +1,9 @@
-//! 2-D smoothing filters applied per c2 matrix by the noise-reduction stage: a median
-//! filter with a square `size × size` window and a separable Gaussian filter
+//! 2-D smoothing filters applied per c2 matrix by the preprocessing noise-reduction stage:
+//! a median filter with a square `size × size` window and a separable Gaussian filter
 //! (`sigma`, kernel truncated at `truncate · sigma`). Both use scipy.ndimage's default
 //! boundary mode `reflect` (`d c b a | a b c d | d c b a`), so results match
 //! `scipy.ndimage.median_filter(m, size)` / `gaussian_filter(m, sigma)` on finite data.
+//! Kept apart from the pipeline because they are plain array functions with their own tests.
 
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -21,7 +22,9 @@ pub(crate) fn reflect(i: isize, n: usize) -> usize {
 /// Median filter with a `size × size` window (window offsets `-(size/2) ..
 /// size - size/2 - 1`, like scipy). The median is the element of rank `len / 2` of the
 /// sorted finite window values (scipy's rank for even windows); a window without finite
-/// values gives NaN. `size == 0` or `1` returns a copy.
+/// values gives NaN. `size == 0` or `1` returns a copy. Borders use scipy.ndimage's
+/// `reflect` mode (`d c b a | a b c d | d c b a`), so on finite data the result equals
+/// `scipy.ndimage.median_filter(m, size)`.
 pub fn median_filter(m: ArrayView2<f64>, size: usize) -> Array2<f64> {
     let (r, c) = m.dim();
     if size <= 1 || r == 0 || c == 0 {
@@ -75,6 +78,9 @@ pub(crate) fn gaussian_kernel(sigma: f64, truncate: f64) -> Vec<f64> {
 
 /// Separable Gaussian filter (axis 0 then axis 1). `sigma <= 0` or non-finite returns a
 /// copy. Non-finite values propagate to the cells whose kernel covers them (as scipy).
+/// The kernel is truncated at `truncate · sigma` and borders use scipy.ndimage's `reflect`
+/// mode, so on finite data the result equals `scipy.ndimage.gaussian_filter(m, sigma,
+/// truncate=truncate)`.
 pub fn gaussian_filter(m: ArrayView2<f64>, sigma: f64, truncate: f64) -> Array2<f64> {
     let (r, c) = m.dim();
     if !sigma.is_finite() || sigma <= 0.0 || r == 0 || c == 0 {

@@ -1,30 +1,61 @@
 //! Optional data preprocessing and quality control for XPCS two-time correlation stacks
-//! `c2[phi, t1, t2]` (reference `data/preprocessing.py` and
-//! `data/quality_controller.py`, seed 003 §§5–6). Both are off by default; the loader
-//! calls them when `preprocessing.enabled` / `quality_control.enabled` are set.
+//! `c2[phi, t1, t2]`, between loading and fitting. Both are off by default; the loader
+//! runs them when the configuration sets `preprocessing.enabled` /
+//! `quality_control.enabled`. They port the Python package's `data/preprocessing.py` and
+//! `data/quality_controller.py`, reading the same YAML sections (see
+//! [`PreprocessingConfig`] and [`QualityControlConfig`] for the keys) and writing
+//! equivalent JSON.
 //!
 //! * [`PreprocessingPipeline`]: diagonal correction (via `homodyne_model::diagonal`),
 //!   normalisation, median/Gaussian noise reduction, float64 standardisation and output
-//!   validation, with a JSON-serialisable [`PreprocessingProvenance`].
-//! * [`QualityController`]: metrics, issues, a 0–100 score (pass 50 / warn 70 /
-//!   excellent 85) and recommendations at four stages, plus auto-repair of
-//!   NaN/Inf/negative/scaling problems that is always reported ([`RepairRecord`]) and
-//!   logged, never silent. [`DataQualityReport`] aggregates the stages into JSON.
+//!   validation, with a JSON-serialisable [`PreprocessingProvenance`] recording every
+//!   transformation.
+//! * [`QualityController`]: metrics ([`QualityMetrics`]), issues, a 0–100 score (pass 50 /
+//!   warn 70 / excellent 85) and recommendations at four stages ([`QualityStage`]), plus
+//!   auto-repair of NaN/Inf/negative/scaling problems that is always reported
+//!   ([`RepairRecord`]) and logged, never silent. [`DataQualityReport`] aggregates the
+//!   stages into JSON.
 //!
-//! Arrays in, arrays out: the only file I/O is writing/reading the JSON reports.
-//! Nothing here panics on bad input.
+//! # Score
+//!
+//! Each validated stage scores the weighted mean of: finite fraction·100 (weight 0.25),
+//! correlation validity (0.20), signal-to-noise capped at 100 (0.20), symmetry score
+//! (0.15), time consistency 100 or 50 (0.10) and non-negative fraction·100 (0.10); minus
+//! 10 per error and 5 per warning ([`Severity`]); plus 0.1 · repair success rate; clamped
+//! to [0, 100]. A stage passes at `score >= pass_threshold`; its [`QualityStatus`] is
+//! excellent / good / acceptable / poor at the excellent / warn / pass thresholds. Unlike
+//! the Python reference, no q-range validity (which its loader never sets) enters the
+//! score.
+//!
+//! Arrays in, arrays out: the only file I/O is writing/reading the JSON reports
+//! ([`write_json_atomic`], [`read_json`]). Nothing here panics on bad input.
 
+#![deny(missing_docs)]
+
+// Module dependencies (each arrow is "imports from"; there are no cycles):
+// controller -> qc_rules, qc_repair, qc_score, report, metrics, qc_config, qc_outcome
+// report -> qc_config, qc_outcome, json_io, error
+// qc_rules -> qc_config, qc_outcome, metrics;  qc_repair -> qc_config, qc_outcome, stats
+// qc_score -> qc_outcome, metrics;  qc_config -> qc_outcome;  qc_outcome -> metrics
+// preprocessing -> filters, json_io, stats, error;  json_io -> error
 mod controller;
-pub mod filters;
+mod error;
+mod filters;
+mod json_io;
 mod metrics;
 mod preprocessing;
+mod qc_config;
+mod qc_outcome;
+mod qc_repair;
+mod qc_rules;
+mod qc_score;
 mod report;
+mod stats;
 
-pub use controller::{
-    NanRepairMethod, QualityControlConfig, QualityControlResult, QualityController, QualityStage,
-    QualityStatus, RepairKind, RepairRecord, RepairStrategy, ReportingConfig, Severity,
-    ValidationIssue, ValidationLevel,
-};
+pub use controller::QualityController;
+pub use error::QualityError;
+pub use filters::{gaussian_filter, median_filter};
+pub use json_io::{read_json, write_json_atomic};
 pub use metrics::{QualityMetrics, compute_metrics};
 pub use preprocessing::{
     DiagonalCorrectionMethod, DiagonalEstimator, DiagonalStageConfig, NoiseReductionMethod,
@@ -32,43 +63,13 @@ pub use preprocessing::{
     PreprocessingPipeline, PreprocessingProvenance, PreprocessingResult, PreprocessingStage,
     PreprocessingStages, SwitchStageConfig, TransformationRecord,
 };
+pub use qc_config::{
+    NanRepairMethod, QualityControlConfig, RepairStrategy, ReportingConfig, ValidationLevel,
+};
+pub use qc_outcome::{
+    QualityControlResult, QualityStage, QualityStatus, RepairKind, RepairRecord, Severity,
+    ValidationIssue,
+};
 pub use report::{
     Bottleneck, DataQualityReport, OverallSummary, QualityEvolution, ReportMetadata, Thresholds,
-    read_json, write_json_atomic,
 };
-
-use std::path::PathBuf;
-
-/// Errors of this crate.
-#[derive(Debug, thiserror::Error)]
-pub enum QualityError {
-    /// Invalid configuration value.
-    #[error("invalid preprocessing/quality configuration: {0}")]
-    Config(String),
-    /// A preprocessing stage failed and `abort_on_error` is set.
-    #[error("preprocessing aborted at stage {stage}: {reason}")]
-    Stage {
-        /// Stage name.
-        stage: String,
-        /// Why it failed.
-        reason: String,
-    },
-    /// A report file could not be written or read.
-    #[error("cannot access {}: {source}", path.display())]
-    Io {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A report could not be (de)serialised.
-    #[error("invalid JSON in {}: {source}", path.display())]
-    Json {
-        /// File concerned.
-        path: PathBuf,
-        /// Underlying error.
-        #[source]
-        source: serde_json::Error,
-    },
-}

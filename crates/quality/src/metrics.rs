@@ -3,6 +3,7 @@
 //! a robust noise estimate, the lag profile (lag-1 level, long-lag baseline, contrast,
 //! baseline drift), signal-to-noise, correlation validity, time/angle consistency.
 //! All values are finite (undefined ones are `None`), so metrics round-trip via JSON.
+//! Measurement only: the controller's rules and score interpret these numbers.
 
 use ndarray::{ArrayView1, ArrayView2, ArrayView3, Axis};
 use rayon::prelude::*;

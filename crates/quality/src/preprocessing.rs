@@ -1,41 +1,15 @@
-//! Optional preprocessing pipeline (reference `data/preprocessing.py`, seed 003 §5):
-//! diagonal correction → normalisation → noise reduction → float64/contiguous
-//! standardisation → output validation, on a `(n_phi, n, n)` c2 stack. Every stage that
+//! The optional preprocessing pipeline for a `(n_phi, n, n)` c2 stack, a port of the
+//! Python package's `data/preprocessing.py`: diagonal correction → normalisation → noise
+//! reduction → float64/contiguous standardisation → output validation. Every stage that
 //! runs appends a [`TransformationRecord`] (stage, method, parameters, shapes, duration,
-//! warnings) to the [`PreprocessingProvenance`], which serialises to JSON.
-//!
-//! Off by default (`preprocessing.enabled: false`). [`PreprocessingConfig`] mirrors the
-//! reference YAML section so the CLI can deserialise it directly:
-//!
-//! ```yaml
-//! preprocessing:
-//!   enabled: false            # master switch (read by the loader)
-//!   abort_on_error: false     # a failing stage aborts instead of being skipped
-//!   progress_reporting: true  # log each stage
-//!   cache_intermediates: false   # accepted, no effect
-//!   chunk_size: null             # accepted, no effect
-//!   save_provenance: false    # loader: write the provenance JSON
-//!   fallback_on_failure: true # loader: keep the unprocessed data if nothing succeeded
-//!   stages:
-//!     correct_diagonal:  {enabled: true, method: statistical,   # basic|statistical|interpolation
-//!                         window_size: 3, estimator: median,     # median|mean|trimmed_mean
-//!                         trim_fraction: 0.2}
-//!     normalize_data:    {enabled: true, method: baseline,       # see NormalizationMethod
-//!                         percentile_range: [25, 75]}
-//!     reduce_noise:      {enabled: false, method: none,          # none|median|gaussian
-//!                         kernel_size: 3, sigma: 1.0, truncate: 4.0}
-//!     standardize_format: {enabled: true}
-//!     validate_output:    {enabled: true}
-//! ```
-//!
-//! Differences from the reference: normalisation and statistics use the finite values
-//! only (non-finite cells are left as they are instead of turning whole matrices into
-//! NaN); `wiener`/`savgol` noise reduction are rejected as unsupported; the config hash
-//! is FNV-1a 64 of the JSON-serialised config (the reference uses SHA-256).
+//! warnings) to the [`PreprocessingProvenance`], which serialises to JSON. The settings
+//! types and the pipeline live together because each stage's settings are validated and
+//! interpreted only here.
 
-use crate::QualityError;
+use crate::error::QualityError;
 use crate::filters::{gaussian_filter, median_filter};
-use crate::report::{unix_time, write_json_atomic};
+use crate::json_io::{read_json, unix_time, write_json_atomic};
+use crate::stats::percentile;
 use homodyne_model::diagonal::{self, DiagonalMethod, Estimator};
 use ndarray::{Array3, ArrayView1, ArrayView3, Axis};
 use rayon::prelude::*;
@@ -263,7 +237,34 @@ pub struct PreprocessingStages {
     pub validate_output: SwitchStageConfig,
 }
 
-/// The `preprocessing` section (see the module documentation for the YAML keys).
+/// The `preprocessing` configuration section; deserialises directly from the YAML the
+/// Python package writes (missing keys take their defaults):
+///
+/// ```yaml
+/// preprocessing:
+///   enabled: false            # master switch (read by the loader)
+///   abort_on_error: false     # a failing stage aborts instead of being skipped
+///   progress_reporting: true  # log each stage
+///   cache_intermediates: false   # accepted, no effect
+///   chunk_size: null             # accepted, no effect
+///   save_provenance: false    # loader: write the provenance JSON
+///   fallback_on_failure: true # loader: keep the unprocessed data if nothing succeeded
+///   stages:
+///     correct_diagonal:  {enabled: true, method: statistical,   # basic|statistical|interpolation
+///                         window_size: 3, estimator: median,     # median|mean|trimmed_mean
+///                         trim_fraction: 0.2}
+///     normalize_data:    {enabled: true, method: baseline,       # see NormalizationMethod
+///                         percentile_range: [25, 75]}
+///     reduce_noise:      {enabled: false, method: none,          # none|median|gaussian
+///                         kernel_size: 3, sigma: 1.0, truncate: 4.0}
+///     standardize_format: {enabled: true}
+///     validate_output:    {enabled: true}
+/// ```
+///
+/// Differences from the Python reference: normalisation and statistics use the finite
+/// values only (non-finite cells are left as they are instead of turning whole matrices
+/// into NaN); `wiener`/`savgol` noise reduction are rejected as unsupported; the config
+/// hash is FNV-1a 64 of the JSON-serialised config (the reference uses SHA-256).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PreprocessingConfig {
@@ -353,7 +354,7 @@ impl PreprocessingProvenance {
 
     /// Reads a provenance JSON written by [`Self::save`].
     pub fn load(path: &Path) -> Result<Self, QualityError> {
-        crate::report::read_json(path)
+        read_json(path)
     }
 }
 
@@ -692,20 +693,8 @@ fn normalize(data: &mut Array3<f64>, cfg: &NormalizeStageConfig) -> Vec<String> 
     results.into_iter().flatten().collect()
 }
 
-/// numpy-style linear-interpolation percentile of a non-empty slice (reorders it).
-pub(crate) fn percentile(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_unstable_by(f64::total_cmp);
-    let rank = p.clamp(0.0, 100.0) / 100.0 * (v.len() - 1) as f64;
-    let lo = rank.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    v[lo] + (v[hi] - v[lo]) * (rank - lo as f64)
-}
-
 /// Output validation: errors on non-finite values or empty data; warnings for physics
-/// oddities (negative values, non-positive c2[0,0], non-increasing t).
+/// oddities (negative values, non-positive `c2[0, 0]`, non-increasing t).
 fn validate_output(
     data: &Array3<f64>,
     t: ArrayView1<f64>,
