@@ -1,7 +1,10 @@
 //! End-to-end tests of the `homodyne` binary: configuration -> HDF5 data -> NLSQ fit ->
 //! result files, on the bundled laminar-flow example (`examples/`) and on the simulated
-//! APS-U static dataset in `../shared/data` (skipped when that folder is absent), plus the
+//! APS-U static dataset in `../shared/data` or `$HOMODYNE_REFERENCE_DIR/data` (skipped when
+//! neither has it, see `common`), plus the
 //! failure modes (exit codes, messages, nothing half-written).
+
+mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -27,26 +30,21 @@ fn examples() -> PathBuf {
     workspace_root().join("examples")
 }
 
-/// `../shared/data/boostcorr_static_results.hdf` relative to the workspace root, if present.
+/// `data/boostcorr_static_results.hdf` from `$HOMODYNE_REFERENCE_DIR` or `../shared`, if
+/// present. The tests on it also need the reference's static template, so both are
+/// required here and one `skipped:` line names whatever is missing.
 fn boostcorr_static() -> Option<PathBuf> {
-    let p = workspace_root().join("../shared/data/boostcorr_static_results.hdf");
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} not found", p.display());
-        None
-    }
+    let [data, _] = common::require_reference([
+        "data/boostcorr_static_results.hdf",
+        "reference-configs/homodyne_static.yaml",
+    ])?;
+    Some(data)
 }
 
+/// The reference's `homodyne_static.yaml` (quiet: `boostcorr_static` reports it missing).
 fn static_template() -> Option<String> {
-    let p = workspace_root().join("../shared/reference-configs/homodyne_static.yaml");
-    match std::fs::read_to_string(&p) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!("skipped: {} not found", p.display());
-            None
-        }
-    }
+    let p = common::reference_file("reference-configs/homodyne_static.yaml")?;
+    Some(std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
 }
 
 /// Run the binary in `cwd` with `args`.

@@ -1,15 +1,26 @@
 //! Plot-only runs (`--plot-experimental-data`, `--plot-simulated-data`) and the optional
-//! quality-control / preprocessing stages, through the built binary.
+//! quality-control / preprocessing stages, through the built binary. The runs on data use
+//! `data/boostcorr_static_results.hdf` from `$HOMODYNE_REFERENCE_DIR` or `../shared` and
+//! are skipped when neither has it (see `common`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+const STATIC_DATA: &str = "data/boostcorr_static_results.hdf";
+
+/// The folder holding `STATIC_DATA` (`../shared/data`, which need not exist, when no
+/// reference folder has it: the simulated-data test needs no data).
+fn data_folder() -> PathBuf {
+    match common::reference_file(STATIC_DATA) {
+        Some(file) => file.parent().unwrap().to_path_buf(),
+        None => common::workspace_root().join("../shared/data"),
+    }
 }
 
 fn config(dir: &Path, extra: &str) -> PathBuf {
-    let data = shared().join("data");
+    let data = data_folder();
     let text = format!(
         "analysis_mode: static\nanalyzer_parameters:\n  dt: 0.02\n  start_frame: 1\n  end_frame: 120\n  scattering:\n    wavevector_q: 0.00562621\nexperimental_data:\n  data_folder_path: {}\n  data_file_name: boostcorr_static_results.hdf\n  cache_file_path: {}\ninitial_parameters:\n  parameter_names: [D0, alpha, D_offset]\n  values: [40000.0, 0.0, 0.0]\n{extra}",
         data.display(),
@@ -49,6 +60,9 @@ fn homodyne(args: &[&str], cfg: &Path, out: &Path) -> std::process::Output {
 
 #[test]
 fn plot_experimental_data_alone_loads_and_plots_without_fitting() {
+    let Some(_) = common::require_reference([STATIC_DATA]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "");
     let out = dir.path().join("out");
@@ -117,6 +131,9 @@ fn plot_simulated_data_needs_no_data() {
 
 #[test]
 fn quality_control_and_preprocessing_write_reports() {
+    let Some(_) = common::require_reference([STATIC_DATA]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(
         dir.path(),

@@ -1,16 +1,14 @@
 //! `homodyne simulate` end to end: the built binary reproduces the reference's golden
 //! g2 arrays, and bad configs fail with a named key and exit code 1.
 
+mod common;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ndarray::{Array0, Array1, Array3, s};
 use ndarray_npy::NpzReader;
-
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
 
 fn homodyne() -> Command {
     Command::new(env!("CARGO_BIN_EXE_homodyne"))
@@ -29,8 +27,9 @@ struct Case {
 }
 
 fn load_case(name: &str) -> Case {
-    let path = shared().join(format!("fixtures/model_{name}.npz"));
-    let mut npz = NpzReader::new(File::open(path).unwrap()).unwrap();
+    let path = common::fixture_path(&format!("model_{name}.npz"));
+    let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut npz = NpzReader::new(file).unwrap();
     let mut scalar = |k: &str| -> f64 {
         npz.by_name::<ndarray::OwnedRepr<f64>, ndarray::Ix0>(k)
             .map(Array0::into_scalar)
@@ -93,7 +92,7 @@ fn write_config(dir: &Path, case: &Case, n_frames: usize) -> PathBuf {
 
 #[test]
 fn simulate_reproduces_every_model_fixture() {
-    let manifest = std::fs::read_to_string(shared().join("fixtures/MANIFEST.json")).unwrap();
+    let manifest = std::fs::read_to_string(common::fixture_path("MANIFEST.json")).unwrap();
     let names: Vec<String> = manifest
         .split("\"name\"")
         .skip(1)

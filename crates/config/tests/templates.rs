@@ -1,6 +1,8 @@
 //! Our own templates: load cleanly, carry the reference values, filters and
 //! substitutions work, atomic writes.
 
+mod common;
+
 use homodyne_config::{
     AnalysisMode, Format, TemplateFilter, TemplateValues, load_str, render, template, write_atomic,
 };
@@ -35,16 +37,20 @@ fn templates_load_without_warnings() {
 
 #[test]
 fn templates_match_reference_values() {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference-configs");
-    for (mode, file) in [
-        (AnalysisMode::Static, "homodyne_static.yaml"),
-        (AnalysisMode::LaminarFlow, "homodyne_laminar_flow.yaml"),
-    ] {
+    let Some(files) = common::require_reference([
+        "reference-configs/homodyne_static.yaml",
+        "reference-configs/homodyne_laminar_flow.yaml",
+    ]) else {
+        return;
+    };
+    for (mode, file) in [AnalysisMode::Static, AnalysisMode::LaminarFlow]
+        .into_iter()
+        .zip(files)
+    {
         let ours = load_str(template(mode), Format::Yaml, "ours.yaml")
             .unwrap()
             .config;
-        let theirs = homodyne_config::load_file(root.join(file)).unwrap().config;
+        let theirs = homodyne_config::load_file(file).unwrap().config;
         assert_eq!(ours.parameter_bounds(), theirs.parameter_bounds(), "{mode}");
         assert_eq!(ours.priors(), theirs.priors(), "{mode}");
         assert_eq!(ours.optimization, theirs.optimization, "{mode}");

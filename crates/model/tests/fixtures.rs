@@ -1,4 +1,5 @@
-//! Parity with the reference's golden arrays (`shared/fixtures`, made by homodyne 2.23.3).
+//! Parity with the reference's golden arrays (`fixtures/` at the workspace root, made by
+//! homodyne 2.23.3).
 
 mod common;
 use common::*;

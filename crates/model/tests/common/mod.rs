@@ -1,4 +1,5 @@
-//! Loading the reference's golden fixtures from `../shared/fixtures`.
+//! Loading the reference's golden fixtures, kept in the repository in `<workspace>/fixtures`
+//! (see its README).
 #![allow(dead_code)]
 
 use homodyne_model::{Experiment, Geometry};
@@ -7,12 +8,13 @@ use ndarray_npy::NpzReader;
 use std::fs::File;
 use std::path::PathBuf;
 
-pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+/// `<workspace>/fixtures`, the golden arrays made by the reference homodyne 2.23.3.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
 pub fn fixture_path(name: &str) -> PathBuf {
-    shared_dir().join("fixtures").join(name)
+    fixtures_dir().join(name)
 }
 
 /// The `model_*` case names listed in MANIFEST.json.
@@ -41,7 +43,8 @@ pub struct ModelCase {
 impl ModelCase {
     pub fn load(name: &str) -> ModelCase {
         let path = fixture_path(&format!("model_{name}.npz"));
-        let mut npz = NpzReader::new(File::open(&path).expect("fixture file")).unwrap();
+        let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut npz = NpzReader::new(file).unwrap();
         let scalar = |npz: &mut NpzReader<File>, k: &str| -> f64 {
             let a: Array0<f64> = npz.by_name(k).unwrap();
             a.into_scalar()
