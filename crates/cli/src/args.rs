@@ -73,19 +73,25 @@ pub struct RunArgs {
     /// Convergence tolerance (ftol = xtol = gtol; honoured).
     #[arg(long, value_parser = positive_f64)]
     pub tolerance: Option<f64>,
-    /// Initial D0 (must be > 0).
+    /// Start value of D0, the diffusion prefactor in Å²/s (must be > 0).
     #[arg(long = "initial-d0", value_parser = positive_f64)]
     pub initial_d0: Option<f64>,
+    /// Start value of alpha, the diffusion time exponent.
     #[arg(long = "initial-alpha", allow_negative_numbers = true)]
     pub initial_alpha: Option<f64>,
+    /// Start value of D_offset, the constant diffusion term in Å²/s.
     #[arg(long = "initial-d-offset", allow_negative_numbers = true)]
     pub initial_d_offset: Option<f64>,
+    /// Start value of gamma_dot_t0, the shear-rate prefactor in 1/s (laminar flow).
     #[arg(long = "initial-gamma-dot-t0", allow_negative_numbers = true)]
     pub initial_gamma_dot_t0: Option<f64>,
+    /// Start value of beta, the shear-rate time exponent (laminar flow).
     #[arg(long = "initial-beta", allow_negative_numbers = true)]
     pub initial_beta: Option<f64>,
+    /// Start value of gamma_dot_t_offset, the constant shear rate in 1/s (laminar flow).
     #[arg(long = "initial-gamma-dot-offset", allow_negative_numbers = true)]
     pub initial_gamma_dot_offset: Option<f64>,
+    /// Start value of phi0, the flow angle in degrees (laminar flow).
     #[arg(long = "initial-phi0", allow_negative_numbers = true)]
     pub initial_phi0: Option<f64>,
     /// Write fit comparison plots.
@@ -118,6 +124,17 @@ pub struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_parser = positive_usize)]
     pub threads: Option<usize>,
+    /// Accepted for compatibility with the reference (it disabled JAX's compiler); this
+    /// program has no JIT, so it changes nothing.
+    #[arg(long)]
+    pub no_jit: bool,
+    /// Accepted for compatibility (auto, matplotlib, datashader): figures are always
+    /// drawn by the built-in renderer.
+    #[arg(long, value_name = "BACKEND")]
+    pub plotting_backend: Option<String>,
+    /// Accepted for compatibility: figures are always drawn in parallel.
+    #[arg(long)]
+    pub parallel_plots: bool,
 }
 
 /// `homodyne simulate`.
@@ -174,9 +191,4 @@ pub fn parse_angles(text: &str) -> Result<Vec<f64>, String> {
         return Err("--phi-angles: no angles given".into());
     }
     Ok(angles)
-}
-
-/// The default simulation angles: 8 evenly spaced on [0, 180].
-pub fn default_angles() -> Vec<f64> {
-    (0..8).map(|k| 180.0 * k as f64 / 7.0).collect()
 }

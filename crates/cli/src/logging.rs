@@ -43,15 +43,9 @@ pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) {
                 .with_target(false)
                 .with_filter(EnvFilter::new("debug"))
         });
-    // Solver iterations drive the spinner, whatever the console level.
-    let iterations = crate::progress::IterationLayer.with_filter(
-        tracing_subscriber::filter::Targets::new()
-            .with_target(crate::progress::ITERATION_TARGET, tracing::Level::DEBUG),
-    );
     let _ = tracing_subscriber::registry()
         .with(console)
         .with(file_layer)
-        .with(iterations)
         .try_init();
 }
 

@@ -1,20 +1,14 @@
-//! `homodyne`: the command line. It only wires the crates together: configuration
-//! (`homodyne-config`), data (`homodyne-data`), model (`homodyne-model`), fitting
-//! (`homodyne-nlsq`) and plots (`homodyne-plot`).
+//! `homodyne`: the command line. It only translates: flags to the `homodyne` library's
+//! `Analysis` and `Overrides`, progress to the terminal, errors to one line and an exit
+//! code.
 //!
 //! Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error,
 //! 130 interrupted (the default SIGINT disposition).
 
 mod args;
-mod atomic;
-mod json;
 mod logging;
-mod nlsq_output;
-mod plots;
 mod progress;
-mod quality;
 mod run;
-mod setup;
 mod simulate;
 
 use std::process::ExitCode;

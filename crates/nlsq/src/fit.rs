@@ -37,6 +37,7 @@ pub struct Fitter<'a> {
     initial_per_angle: Vec<f64>,
     sigma_is_default: bool,
     warnings: Vec<String>,
+    on_iteration: Option<&'a (dyn Fn(usize, f64) + Sync)>,
 }
 
 /// One-call fit: prepare and run with recovery.
@@ -163,7 +164,15 @@ impl<'a> Fitter<'a> {
             initial_per_angle,
             sigma_is_default: sigma.is_none(),
             warnings,
+            on_iteration: None,
         })
+    }
+
+    /// Call `report(iteration, cost)` after every trust-region iteration (progress
+    /// display; cost is the robust chi^2).
+    pub fn with_progress(mut self, report: &'a (dyn Fn(usize, f64) + Sync)) -> Self {
+        self.on_iteration = Some(report);
+        self
     }
 
     pub fn problem(&self) -> &Problem<'a> {
@@ -195,7 +204,9 @@ impl<'a> Fitter<'a> {
         let (lb, ub) = (self.problem.lower(), self.problem.upper());
         let opts = self.solver_options();
         match self.decision.strategy {
-            Strategy::Standard | Strategy::Chunked => trf::solve(&self.problem, x0, lb, ub, &opts),
+            Strategy::Standard | Strategy::Chunked => {
+                trf::solve_observed(&self.problem, x0, lb, ub, &opts, self.on_iteration)
+            }
             Strategy::Streaming => self.solve_streaming(x0, &opts),
         }
     }
@@ -242,7 +253,14 @@ impl<'a> Fitter<'a> {
         };
         opts.max_nfev = opts.max_nfev.saturating_sub(warm.nfev).max(1);
         let (zeros, ones) = (vec![0.0; n], vec![1.0; n]);
-        let mut sol = trf::solve(&normalized, &warm.u, &zeros, &ones, &opts)?;
+        let mut sol = trf::solve_observed(
+            &normalized,
+            &warm.u,
+            &zeros,
+            &ones,
+            &opts,
+            self.on_iteration,
+        )?;
         sol.x = normalized.to_x(&sol.x);
         sol.equations = normalized.to_x_equations(&sol.equations);
         sol.initial_cost = warm.initial_cost;
@@ -412,7 +430,11 @@ impl<'a> Fitter<'a> {
         if let Err(e) = &cov {
             message.push_str(&format!("; covariance unavailable: {e}"));
         }
+        let n_phi = layout.n_phi();
         NlsqResult {
+            physical_uncertainty: uncertainties[2 * n_phi..].to_vec(),
+            contrast_uncertainty: uncertainties[..n_phi].to_vec(),
+            offset_uncertainty: uncertainties[n_phi..2 * n_phi].to_vec(),
             parameter_names: names,
             parameters,
             uncertainties,
@@ -433,8 +455,8 @@ impl<'a> Fitter<'a> {
                 })
                 .collect(),
             fitted_covariance: to_rows(&fitted_cov, p),
-            per_angle_mode: layout.scaling_kind.as_str().to_string(),
-            analysis_mode: layout.mode.as_str().to_string(),
+            per_angle_mode: layout.scaling_kind,
+            analysis_mode: layout.mode,
             chi_squared: chi2,
             reduced_chi_squared: reduced,
             cost: sol.equations.cost,
@@ -481,6 +503,13 @@ impl<'a> Fitter<'a> {
         };
         let mut result = self.result(&sol, Status::Failed, actions);
         result.uncertainties.iter_mut().for_each(|u| *u = 0.0);
+        for u in [
+            &mut result.physical_uncertainty,
+            &mut result.contrast_uncertainty,
+            &mut result.offset_uncertainty,
+        ] {
+            u.iter_mut().for_each(|u| *u = 0.0);
+        }
         result.message = format!("fit failed: {error}");
         result.quality_flag = QualityFlag::Poor;
         result

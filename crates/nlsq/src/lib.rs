@@ -31,6 +31,6 @@ pub use init::{InitialValues, initial_values};
 pub use loss::{Loss, RobustLoss};
 pub use options::{NlsqOptions, StreamingOptions, XScale};
 pub use problem::{Normalized, Objective, Problem};
-pub use result::{FitQualityChecks, NlsqResult, QualityCheck, QualityFlag, Status};
+pub use result::{Estimate, FitQualityChecks, NlsqResult, QualityCheck, QualityFlag, Status};
 pub use solver::{LocalSolution, SolverOptions, Termination};
 pub use strategy::{MemoryEstimate, Strategy, StrategyDecision};

@@ -2,7 +2,9 @@
 //! quality assessment (§3.9): reduced chi^2 flag (< 1.5 good, < 3 marginal, else
 //! poor) and the post-fit checks of `validation/fit_quality.py`.
 
-use serde::Serialize;
+use homodyne_model::params::{AnalysisMode, physical_index};
+use homodyne_model::scaling::ScalingKind;
+use serde::{Serialize, Serializer};
 
 use crate::strategy::StrategyDecision;
 
@@ -37,6 +39,15 @@ pub enum QualityFlag {
 }
 
 impl QualityFlag {
+    /// `good`, `marginal` or `poor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QualityFlag::Good => "good",
+            QualityFlag::Marginal => "marginal",
+            QualityFlag::Poor => "poor",
+        }
+    }
+
     /// `< 1.5` good, `< 3` marginal, else poor (non-finite: poor).
     pub fn from_reduced_chi2(r: f64) -> Self {
         if r < 1.5 {
@@ -68,8 +79,27 @@ pub struct FitQualityChecks {
     pub all_passed: bool,
 }
 
+/// A value with its standard uncertainty (NaN when the data do not determine it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Best value.
+    pub value: f64,
+    /// One standard deviation.
+    pub uncertainty: f64,
+}
+
+fn scaling_kind_str<S: Serializer>(kind: &ScalingKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.as_str())
+}
+
+fn analysis_mode_str<S: Serializer>(mode: &AnalysisMode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(mode.as_str())
+}
+
 /// Everything a fit reports. Per-angle layout: `[contrast_0.., offset_0.., physical..]`
-/// (all physical parameters, fixed ones included with zero uncertainty).
+/// (all physical parameters, fixed ones included with zero uncertainty). Physical
+/// parameters are addressable by name ([`NlsqResult::parameter`]), per-angle scaling
+/// as arrays ([`NlsqResult::contrast`], [`NlsqResult::contrast_uncertainty`], ...).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NlsqResult {
     pub parameter_names: Vec<String>,
@@ -77,10 +107,18 @@ pub struct NlsqResult {
     pub uncertainties: Vec<f64>,
     /// Row-major covariance in the per-angle layout.
     pub covariance: Vec<Vec<f64>>,
-    /// Convenience views of `parameters`.
+    /// Physical parameters in the mode's canonical order (`analysis_mode.physical_names()`).
     pub physical: Vec<f64>,
+    /// Uncertainties of `physical` (0 for fixed parameters, NaN when undetermined).
+    pub physical_uncertainty: Vec<f64>,
+    /// Contrast of each angle.
     pub contrast: Vec<f64>,
+    /// Uncertainty of each angle's contrast.
+    pub contrast_uncertainty: Vec<f64>,
+    /// Offset of each angle.
     pub offset: Vec<f64>,
+    /// Uncertainty of each angle's offset.
+    pub offset_uncertainty: Vec<f64>,
     /// Starting values in the per-angle layout.
     pub initial_parameters: Vec<f64>,
     /// The optimiser's own vector, names and covariance.
@@ -88,10 +126,13 @@ pub struct NlsqResult {
     pub fitted_vector: Vec<f64>,
     pub fitted_uncertainties: Vec<f64>,
     pub fitted_covariance: Vec<Vec<f64>>,
-    /// Resolved per-angle mode (`individual`, `auto_averaged`, `fixed_constant`,
-    /// `fourier`).
-    pub per_angle_mode: String,
-    pub analysis_mode: String,
+    /// Resolved per-angle mode (written as `individual`, `auto_averaged`,
+    /// `fixed_constant`, `fourier`).
+    #[serde(serialize_with = "scaling_kind_str")]
+    pub per_angle_mode: ScalingKind,
+    /// The physical model fitted (written as `static` / `laminar_flow`).
+    #[serde(serialize_with = "analysis_mode_str")]
+    pub analysis_mode: AnalysisMode,
     /// Sum of squared (loss-free) residuals.
     pub chi_squared: f64,
     /// `chi_squared / (n_points - n_free_params)`.
@@ -132,6 +173,40 @@ impl NlsqResult {
     pub fn get(&self, name: &str) -> Option<(f64, f64)> {
         let i = self.parameter_names.iter().position(|n| n == name)?;
         Some((self.parameters[i], self.uncertainties[i]))
+    }
+
+    /// A physical parameter by its canonical name or an accepted alias (`D0`, `phi0`,
+    /// `gamma_dot_0`, ...); None when the mode has no such parameter.
+    pub fn parameter(&self, name: &str) -> Option<Estimate> {
+        let k = physical_index(name).filter(|&k| k < self.physical.len())?;
+        Some(Estimate {
+            value: self.physical[k],
+            uncertainty: self.physical_uncertainty[k],
+        })
+    }
+
+    /// Canonical names of the physical parameters, in the order of `physical`.
+    pub fn physical_names(&self) -> &'static [&'static str] {
+        self.analysis_mode.physical_names()
+    }
+
+    /// Mean contrast over the angles with the RMS of their uncertainties (the summary
+    /// the reference writes as `contrast`).
+    pub fn contrast_mean(&self) -> Estimate {
+        mean_estimate(&self.contrast, &self.contrast_uncertainty)
+    }
+
+    /// Mean offset over the angles with the RMS of their uncertainties.
+    pub fn offset_mean(&self) -> Estimate {
+        mean_estimate(&self.offset, &self.offset_uncertainty)
+    }
+}
+
+fn mean_estimate(values: &[f64], uncertainties: &[f64]) -> Estimate {
+    let n = values.len().max(1) as f64;
+    Estimate {
+        value: values.iter().sum::<f64>() / n,
+        uncertainty: (uncertainties.iter().map(|u| u * u).sum::<f64>() / n).sqrt(),
     }
 }
 

@@ -12,7 +12,7 @@
 //! `--force` → 1), 2 usage errors (clap).
 
 use clap::{CommandFactory, Parser, ValueEnum};
-use homodyne_config::{AnalysisMode, TemplateFilter, TemplateValues};
+use homodyne::config::{AnalysisMode, TemplateFilter, TemplateValues};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -132,17 +132,17 @@ fn generate(args: &Args) -> Result<(), String> {
         TemplateValues::default()
     };
     let text =
-        homodyne_config::render(mode, args.filter.into(), &values).map_err(|e| e.to_string())?;
+        homodyne::config::render(mode, args.filter.into(), &values).map_err(|e| e.to_string())?;
     // The generated file must load cleanly with our own loader.
-    let check = homodyne_config::validate_str(
+    let check = homodyne::config::validate_str(
         &text,
-        homodyne_config::Format::Yaml,
+        homodyne::config::Format::Yaml,
         &output.to_string_lossy(),
     );
     if !check.is_valid() {
         return Err(format!("generated configuration is invalid:\n{check}"));
     }
-    homodyne_config::write_atomic(&output, &text, args.force).map_err(|e| e.to_string())?;
+    homodyne::config::write_atomic(&output, &text, args.force).map_err(|e| e.to_string())?;
     println!("Configuration written to {}", output.display());
     println!("  mode: {mode}, filter: {:?}", args.filter);
     println!("Next steps:");
@@ -245,8 +245,8 @@ fn validate(path: &Path) -> ExitCode {
         eprintln!("error: configuration file not found: {}", path.display());
         return ExitCode::from(1);
     }
-    let mut report = homodyne_config::validate_file(path);
-    if let Ok(loaded) = homodyne_config::load_file(path) {
+    let mut report = homodyne::check(path);
+    if let Ok(loaded) = homodyne::config::load_file(path) {
         let c = &loaded.config;
         println!("  analysis mode:     {}", c.mode());
         println!(

@@ -411,6 +411,19 @@ pub fn solve<O: Objective + ?Sized>(
     ub: &[f64],
     options: &SolverOptions,
 ) -> Result<LocalSolution, NlsqError> {
+    solve_observed(objective, x0, lb, ub, options, None)
+}
+
+/// [`solve`], calling `on_iteration(iteration, cost)` after every iteration (cost is
+/// the robust chi^2, `2 x` the solver's half sum).
+pub fn solve_observed<O: Objective + ?Sized>(
+    objective: &O,
+    x0: &[f64],
+    lb: &[f64],
+    ub: &[f64],
+    options: &SolverOptions,
+    on_iteration: Option<&(dyn Fn(usize, f64) + Sync)>,
+) -> Result<LocalSolution, NlsqError> {
     let n = objective.n_params();
     if x0.len() != n || lb.len() != n || ub.len() != n {
         return Err(NlsqError::Initial(format!(
@@ -593,6 +606,9 @@ pub fn solve<O: Objective + ?Sized>(
             radius = delta,
             "trf iteration"
         );
+        if let Some(report) = on_iteration {
+            report(iteration, 2.0 * cost);
+        }
     }
     let termination = termination.unwrap_or(Termination::MaxNfev);
     let mut solution = LocalSolution {

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::atomic::write_text;
+use crate::error::{OutputError, OutputResult};
 
 /// A float as JSON, NaN-safe.
 pub fn num(v: f64) -> Value {
@@ -26,18 +26,23 @@ pub fn nums(v: &[f64]) -> Value {
     Value::Array(v.iter().map(|&x| num(x)).collect())
 }
 
-/// Make any JSON value NaN-safe (serde_json already turns NaN into null; this keeps
-/// infinities as strings when values were built with `json!`).
-pub fn write_json(path: &Path, value: &Value) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
+/// Write a JSON value, pretty-printed, atomically. Build values with [`num`]/[`nums`]
+/// so that NaN and infinities stay readable by any JSON parser.
+pub fn write_json(path: &Path, value: &Value) -> OutputResult<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     text.push('\n');
     write_text(path, &text)
 }
 
-/// Write a value as YAML.
-pub fn write_yaml(path: &Path, value: &Value) -> Result<()> {
-    let text = serde_saphyr::to_string(value)
-        .map_err(|e| anyhow::anyhow!("cannot format {} as YAML: {e}", path.display()))?;
+/// Write a value as YAML, atomically.
+pub fn write_yaml(path: &Path, value: &Value) -> OutputResult<()> {
+    let text = serde_saphyr::to_string(value).map_err(|e| OutputError::Format {
+        path: path.to_path_buf(),
+        message: format!("as YAML: {e}"),
+    })?;
     write_text(path, &text)
 }
 

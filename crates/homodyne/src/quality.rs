@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use homodyne_config::Loaded;
 use homodyne_data::XpcsData;
 use homodyne_quality::{
@@ -12,17 +11,23 @@ use homodyne_quality::{
     QualityStage, write_json_atomic,
 };
 
+use crate::error::{Error, Result, invalid};
+
+fn quality_err(e: impl std::fmt::Display) -> Error {
+    Error::Quality(e.to_string())
+}
+
 fn section<T: serde::de::DeserializeOwned + Default>(loaded: &Loaded, key: &str) -> Result<T> {
     match loaded.tree.get(key) {
         Some(node) if !node.is_null() => serde_json::from_value(node.to_json())
-            .with_context(|| format!("configuration section '{key}' is malformed")),
+            .map_err(|e| invalid!("configuration section '{key}' is malformed: {e}")),
         _ => Ok(T::default()),
     }
 }
 
 /// Run quality control (raw, preprocessed, final stages) and preprocessing when enabled,
 /// modifying `data` in place. Returns whether anything ran.
-pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: &Path) -> Result<bool> {
+pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Result<bool> {
     let pre: PreprocessingConfig = section(loaded, "preprocessing")?;
     let qc: QualityControlConfig = section(loaded, "quality_control")?;
     if !pre.enabled && !qc.enabled {
@@ -43,12 +48,14 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: &Path) -> Result<boo
         last = Some(r);
     }
     if pre.enabled {
-        let pipeline = PreprocessingPipeline::new(pre.clone())?;
-        let result = pipeline.process(data.c2_exp.view(), t.view(), phi.view())?;
+        let pipeline = PreprocessingPipeline::new(pre.clone()).map_err(quality_err)?;
+        let result = pipeline
+            .process(data.c2_exp.view(), t.view(), phi.view())
+            .map_err(quality_err)?;
         data.c2_exp = result.data;
-        if pre.save_provenance {
+        if let Some(out_dir) = out_dir.filter(|_| pre.save_provenance) {
             let path = out_dir.join("preprocessing_provenance.json");
-            result.provenance.save(&path)?;
+            result.provenance.save(&path).map_err(quality_err)?;
             tracing::info!("preprocessing provenance written to {}", path.display());
         }
         if qc.enabled {
@@ -75,9 +82,11 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: &Path) -> Result<boo
             r.metrics.overall_score,
             r.status
         );
-        let path = out_dir.join("quality_report.json");
-        write_json_atomic(&path, &controller.report())?;
-        tracing::info!("quality report written to {}", path.display());
+        if let Some(out_dir) = out_dir {
+            let path = out_dir.join("quality_report.json");
+            write_json_atomic(&path, &controller.report()).map_err(quality_err)?;
+            tracing::info!("quality report written to {}", path.display());
+        }
     }
     Ok(true)
 }

@@ -1,10 +1,9 @@
-//! The CLI's plots, with the reference's file names: per-angle heatmaps and diagonal
+//! Figures with the reference's file names: per-angle heatmaps and diagonal
 //! profiles of experimental and simulated data, and experimental / fit / residual
 //! comparisons after a fit. Drawing itself is `homodyne-plot`.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use homodyne_data::XpcsData;
 use homodyne_plot::{
     DiagonalProfileOptions, FitComparisonOptions, HeatmapOptions, diagonal_profile,
@@ -12,16 +11,28 @@ use homodyne_plot::{
 };
 use ndarray::{Array1, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
 
-use crate::progress;
+use crate::error::{OutputError, OutputResult, io_err};
+use crate::progress::Progress;
+
+fn plot_err(path: &Path) -> impl FnOnce(homodyne_plot::PlotError) -> OutputError + '_ {
+    move |e| OutputError::Plot {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
 
 /// One c2 heatmap with time axes in seconds.
-pub fn c2_heatmap(path: &Path, c2: ArrayView2<f64>, t: ArrayView1<f64>, title: &str) -> Result<()> {
+pub fn c2_heatmap(
+    path: &Path,
+    c2: ArrayView2<f64>,
+    t: ArrayView1<f64>,
+    title: &str,
+) -> OutputResult<()> {
     let opts = HeatmapOptions {
         title: title.to_string(),
         ..HeatmapOptions::default()
     };
-    heatmap(path, c2, t, t, &opts)
-        .with_context(|| format!("cannot write plot {}", path.display()))?;
+    heatmap(path, c2, t, t, &opts).map_err(plot_err(path))?;
     Ok(())
 }
 
@@ -32,9 +43,24 @@ fn per_angle(
     c2: ArrayView3<f64>,
     t: ArrayView1<f64>,
     phi: &[f64],
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let bar = progress::bar(phi.len() as u64, &format!("{label} plots"));
+    progress: &dyn Progress,
+) -> OutputResult<()> {
+    std::fs::create_dir_all(dir).map_err(io_err("cannot create folder", dir))?;
+    progress.begin(&format!("{label} plots"), phi.len());
+    let result = per_angle_figures(dir, stem, label, c2, t, phi, progress);
+    progress.end();
+    result
+}
+
+fn per_angle_figures(
+    dir: &Path,
+    stem: &str,
+    label: &str,
+    c2: ArrayView3<f64>,
+    t: ArrayView1<f64>,
+    phi: &[f64],
+    progress: &dyn Progress,
+) -> OutputResult<()> {
     for (a, &angle) in phi.iter().enumerate() {
         let path = dir.join(format!("{stem}_phi_{angle:.1}.png"));
         c2_heatmap(
@@ -43,9 +69,8 @@ fn per_angle(
             t,
             &format!("{label} c₂, φ = {angle:.1}°"),
         )?;
-        bar.inc(1);
+        progress.step();
     }
-    bar.finish_and_clear();
     let path = dir.join(format!("{stem}_diagonal.png"));
     let phi_arr = Array1::from(phi.to_vec());
     let opts = DiagonalProfileOptions {
@@ -53,14 +78,13 @@ fn per_angle(
         include_off_diagonal: true,
         ..DiagonalProfileOptions::default()
     };
-    diagonal_profile(&path, c2, t, phi_arr.view(), &opts)
-        .with_context(|| format!("cannot write plot {}", path.display()))?;
+    diagonal_profile(&path, c2, t, phi_arr.view(), &opts).map_err(plot_err(&path))?;
     tracing::info!("wrote {} {label} plots to {}", phi.len() + 1, dir.display());
     Ok(())
 }
 
 /// `experimental_data_phi_<phi>.png` per angle and `experimental_data_diagonal.png`.
-pub fn experimental(dir: &Path, data: &XpcsData) -> Result<()> {
+pub fn experimental(dir: &Path, data: &XpcsData, progress: &dyn Progress) -> OutputResult<()> {
     per_angle(
         dir,
         "experimental_data",
@@ -70,13 +94,28 @@ pub fn experimental(dir: &Path, data: &XpcsData) -> Result<()> {
         data.phi_angles_list
             .as_slice()
             .unwrap_or(&data.phi_angles_list.to_vec()),
+        progress,
     )
 }
 
 /// `simulated_data_phi_<phi>.png` per angle and `simulated_data_diagonal.png`.
-pub fn simulated(dir: &Path, c2: &Array3<f64>, t: &[f64], phi: &[f64]) -> Result<()> {
+pub fn simulated(
+    dir: &Path,
+    c2: &Array3<f64>,
+    t: &[f64],
+    phi: &[f64],
+    progress: &dyn Progress,
+) -> OutputResult<()> {
     let t = Array1::from(t.to_vec());
-    per_angle(dir, "simulated_data", "Simulated", c2.view(), t.view(), phi)
+    per_angle(
+        dir,
+        "simulated_data",
+        "Simulated",
+        c2.view(),
+        t.view(),
+        phi,
+        progress,
+    )
 }
 
 /// `c2_heatmaps_phi_<phi>deg.png` per angle: experimental / fit / residual. Angles are
@@ -87,10 +126,11 @@ pub fn fit_comparisons(
     fit: ArrayView3<f64>,
     t: ArrayView1<f64>,
     phi: &[f64],
-) -> Result<()> {
+    progress: &dyn Progress,
+) -> OutputResult<()> {
     use rayon::prelude::*;
-    let bar = progress::bar(phi.len() as u64, "fit comparison plots");
-    phi.par_iter().enumerate().try_for_each(|(a, &angle)| {
+    progress.begin("fit comparison plots", phi.len());
+    let result = phi.par_iter().enumerate().try_for_each(|(a, &angle)| {
         let path = dir.join(fit_comparison_file_name(angle));
         let opts = FitComparisonOptions {
             phi_deg: angle,
@@ -104,12 +144,12 @@ pub fn fit_comparisons(
             t,
             &opts,
         )
-        .with_context(|| format!("cannot write plot {}", path.display()))?;
-        bar.inc(1);
-        Ok::<(), anyhow::Error>(())
-    })?;
-    bar.finish_and_clear();
-    Ok(())
+        .map_err(plot_err(&path))?;
+        progress.step();
+        Ok(())
+    });
+    progress.end();
+    result
 }
 
 /// One experimental / fit / residual figure at `path`.
@@ -119,12 +159,11 @@ pub fn fit_comparison_one(
     fit: ArrayView2<f64>,
     t: ArrayView1<f64>,
     phi_deg: f64,
-) -> Result<()> {
+) -> OutputResult<()> {
     let opts = FitComparisonOptions {
         phi_deg,
         ..FitComparisonOptions::default()
     };
-    fit_comparison_heatmaps(path, exp, fit, t, t, &opts)
-        .with_context(|| format!("cannot write plot {}", path.display()))?;
+    fit_comparison_heatmaps(path, exp, fit, t, t, &opts).map_err(plot_err(path))?;
     Ok(())
 }

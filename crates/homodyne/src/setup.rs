@@ -1,49 +1,44 @@
-//! From configuration (plus CLI overrides) to the inputs of the data and fitting crates:
-//! `LoadOptions`, parameter bounds, initial values and NLSQ options.
+//! From configuration (plus overrides) to the inputs of the data and fitting crates:
+//! `LoadOptions`, parameter bounds and NLSQ options. The only place where configuration
+//! values become library types, so the run and `check` accept exactly the same files.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use homodyne_config::resolve_path;
 use homodyne_config::{Config, Loaded};
 use homodyne_data::angles::{PhiFilterOptions, PhiRange};
 use homodyne_data::cache::CacheOptions;
 use homodyne_data::loader::LoadOptions;
 use homodyne_data::selection::{CombineCriteria, DataFilterOptions, ValueRange};
-use homodyne_model::params::{AnalysisMode, Bounds, PHYSICAL_NAMES};
+use homodyne_model::params::{AnalysisMode, Bounds, canonical_name};
 use homodyne_nlsq::{NlsqOptions, ParameterBounds};
 
-use crate::args::RunArgs;
+use crate::error::{Result, invalid};
+use crate::overrides::Overrides;
 
-/// The analysis mode of a configuration (one type shared by config and model).
-pub fn mode_of(cfg: &Config) -> AnalysisMode {
-    cfg.mode()
-}
-
-/// Apply `--static-mode`, `--laminar-flow`, `--initial-*`, `--max-iterations`,
-/// `--tolerance` to the configuration, so every consumer (fit, simulated plots) sees
-/// them. Returns warnings for overrides that do not apply.
-pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) -> Vec<String> {
-    if args.static_mode {
-        cfg.override_mode(AnalysisMode::Static);
-    }
-    if args.laminar_flow {
-        cfg.override_mode(AnalysisMode::LaminarFlow);
+/// Apply the overrides to the configuration, so every consumer (fit, simulated plots)
+/// sees them. Returns warnings for overrides that do not apply (named like the
+/// command-line flag, e.g. `--initial-phi0 ignored: static mode has no parameter phi0`).
+pub fn apply_overrides(cfg: &mut Config, overrides: &Overrides) -> Vec<String> {
+    if let Some(mode) = overrides.mode {
+        cfg.override_mode(mode);
     }
     let mut warnings = Vec::new();
-    for (name, value) in initial_overrides(args) {
-        if !cfg.override_initial(name, value) {
+    for (name, value) in &overrides.initial {
+        let name = canonical_name(name);
+        if !cfg.override_initial(name, *value) {
             warnings.push(format!(
                 "--initial-{} ignored: {} mode has no parameter {name}",
-                name.to_ascii_lowercase().replace('_', "-"),
+                flag_name(name),
                 cfg.mode()
             ));
         }
     }
     let nlsq = &mut cfg.optimization.nlsq;
-    if let Some(n) = args.max_iterations {
+    if let Some(n) = overrides.max_iterations {
         nlsq.max_iterations = n as u64;
     }
-    if let Some(tol) = args.tolerance {
+    if let Some(tol) = overrides.tolerance {
         nlsq.tolerance = tol;
         nlsq.xtol = tol;
         nlsq.gtol = tol;
@@ -51,24 +46,13 @@ pub fn apply_overrides(cfg: &mut Config, args: &RunArgs) -> Vec<String> {
     warnings
 }
 
-/// `--initial-*` overrides as (canonical name, value).
-fn initial_overrides(args: &RunArgs) -> Vec<(&'static str, f64)> {
-    [
-        args.initial_d0,
-        args.initial_alpha,
-        args.initial_d_offset,
-        args.initial_gamma_dot_t0,
-        args.initial_beta,
-        args.initial_gamma_dot_offset,
-        args.initial_phi0,
-    ]
-    .into_iter()
-    .zip(PHYSICAL_NAMES)
-    .filter_map(|(v, name)| v.map(|v| (name, v)))
-    .collect()
+/// The command-line spelling of a parameter's `--initial-*` flag.
+fn flag_name(name: &str) -> String {
+    match name {
+        "gamma_dot_t_offset" => "gamma-dot-offset".into(),
+        other => other.to_ascii_lowercase().replace('_', "-"),
+    }
 }
-
-pub use homodyne_config::resolve_path;
 
 /// Loader options from the configuration; `data_file` overrides the configured file.
 pub fn load_options(
@@ -78,10 +62,10 @@ pub fn load_options(
 ) -> Result<LoadOptions> {
     let data_path = match data_file {
         Some(p) => p.to_path_buf(),
-        None => cfg.data_file_resolved(config_path).with_context(|| {
-            format!(
+        None => cfg.data_file_resolved(config_path).ok_or_else(|| {
+            invalid!(
                 "{}: no data file configured (experimental_data.data_folder_path + \
-                     data_file_name, or --data-file)",
+                 data_file_name, or --data-file)",
                 config_path.display()
             )
         })?,
@@ -89,12 +73,14 @@ pub fn load_options(
     if !data_path.exists() {
         let beside = config_path.parent().map(|d| d.join(&data_path));
         match beside.filter(|_| data_file.is_none() && data_path.is_relative()) {
-            Some(b) => bail!(
-                "data file not found: {} (looked in the working directory and at {})",
-                data_path.display(),
-                b.display()
-            ),
-            None => bail!("data file not found: {}", data_path.display()),
+            Some(b) => {
+                return Err(invalid!(
+                    "data file not found: {} (looked in the working directory and at {})",
+                    data_path.display(),
+                    b.display()
+                ));
+            }
+            None => return Err(invalid!("data file not found: {}", data_path.display())),
         }
     }
     let ed = &cfg.experimental_data;
@@ -167,14 +153,14 @@ pub fn parameter_bounds(cfg: &Config, mode: AnalysisMode) -> ParameterBounds {
 }
 
 /// NLSQ options from `optimization.nlsq`. The iteration cap applies only when
-/// `optimization.nlsq.max_iterations` is written in the file or `--max-iterations` is
-/// given (the templates' 100 would otherwise cut long fits that the reference's main
-/// path never capped). `performance.strategy_override` is the fallback strategy key.
-pub fn nlsq_options(loaded: &Loaded, args: &RunArgs) -> Result<NlsqOptions> {
+/// `optimization.nlsq.max_iterations` is written in the file or overridden (the
+/// templates' 100 would otherwise cut long fits that the reference's main path never
+/// capped). `performance.strategy_override` is the fallback strategy key.
+pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOptions> {
     let cfg = &loaded.config;
     let n = cfg.nlsq();
     let ad = &n.anti_degeneracy;
-    let cap_given = args.max_iterations.is_some()
+    let cap_given = overrides.max_iterations.is_some()
         || loaded
             .tree
             .get_path("optimization.nlsq.max_iterations")
@@ -187,11 +173,12 @@ pub fn nlsq_options(loaded: &Loaded, args: &RunArgs) -> Result<NlsqOptions> {
         loss: n
             .loss
             .parse()
-            .map_err(|e| anyhow::anyhow!("optimization.nlsq.loss: {e}"))?,
+            .map_err(|e| invalid!("optimization.nlsq.loss: {e}"))?,
         f_scale: n.f_scale,
-        per_angle_mode: ad.per_angle_mode.parse().map_err(|e| {
-            anyhow::anyhow!("optimization.nlsq.anti_degeneracy.per_angle_mode: {e}")
-        })?,
+        per_angle_mode: ad
+            .per_angle_mode
+            .parse()
+            .map_err(|e| invalid!("optimization.nlsq.anti_degeneracy.per_angle_mode: {e}"))?,
         constant_scaling_threshold: ad.constant_scaling_threshold as usize,
         fourier_order: ad.fourier_order as usize,
         memory_fraction: n.memory_fraction,
@@ -209,7 +196,7 @@ pub fn nlsq_options(loaded: &Loaded, args: &RunArgs) -> Result<NlsqOptions> {
                 .map(|s| ("performance.strategy_override", s))
         });
     if let Some((key, s)) = strategy {
-        opts.strategy = Some(s.parse().map_err(|e| anyhow::anyhow!("{key}: {e}"))?);
+        opts.strategy = Some(s.parse().map_err(|e| invalid!("{key}: {e}"))?);
     }
     Ok(opts)
 }
@@ -221,10 +208,10 @@ pub fn check_grid_memory(n_phi: usize, n_t: usize) -> Result<()> {
     let (available_gb, source) = homodyne_nlsq::strategy::available_memory_gb();
     let needed_gb = bytes / (1024.0 * 1024.0 * 1024.0);
     if needed_gb > 0.9 * available_gb {
-        bail!(
+        return Err(invalid!(
             "{n_phi} angles x {n_t} x {n_t} frames needs about {needed_gb:.1} GiB; only \
              {available_gb:.1} GiB are available ({source}): reduce the frame range or angles"
-        );
+        ));
     }
     Ok(())
 }

@@ -1,0 +1,30 @@
+//! What a front end changes on top of a configuration file: the command line's
+//! `--static-mode`, `--initial-d0`, `--max-iterations`, ..., or a Python call's keyword
+//! arguments. Applied once, so every consumer (fit, simulation, plots) sees them.
+
+use std::path::PathBuf;
+
+use homodyne_model::AnalysisMode;
+
+/// Changes to a loaded configuration. `Default` changes nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Force the analysis mode.
+    pub mode: Option<AnalysisMode>,
+    /// Use this data file instead of `experimental_data`'s.
+    pub data_file: Option<PathBuf>,
+    /// Start values of physical parameters, by canonical name or alias.
+    pub initial: Vec<(String, f64)>,
+    /// Cap on optimiser iterations (applies even when the file sets none).
+    pub max_iterations: Option<usize>,
+    /// Convergence tolerance: ftol = xtol = gtol.
+    pub tolerance: Option<f64>,
+}
+
+impl Overrides {
+    /// Set a physical parameter's start value.
+    pub fn initial(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.initial.push((name.into(), value));
+        self
+    }
+}

@@ -1,0 +1,40 @@
+//! Result files of homodyne analyses, with the reference's (homodyne 2.23) names and
+//! keys so that scripts written for it keep working:
+//!
+//! * NLSQ: `<out>/nlsq/{parameters.json, analysis_results_nlsq.json,
+//!   convergence_metrics.json, fitted_data.npz, c2_heatmaps_phi_<phi>deg.png}` and the run
+//!   summary `<out>/homodyne_results.{yaml,json,npz}` ([`write_nlsq`]);
+//! * figures of experimental and simulated data ([`experimental_figures`],
+//!   [`simulated_figures`]) and simulations ([`write_simulation_npz`]);
+//! * one atomic writer ([`write_atomic`]: temporary name, then rename) behind every
+//!   file, and NaN-safe JSON ([`num`]: NaN → null, ±∞ → "Infinity"/"-Infinity").
+//!
+//! Input is typed: results, data, theory [`Surfaces`] and [`OutputOptions`]; never
+//! command-line arguments. Progress of figure writing goes to a [`Progress`].
+
+#![deny(missing_docs)]
+
+mod atomic;
+mod device;
+mod error;
+mod figures;
+mod json;
+mod nlsq_files;
+mod progress;
+mod simulation;
+mod surfaces;
+
+pub use atomic::{NpzEntry, temporary_path, write_atomic, write_npz, write_npz_with, write_text};
+pub use device::device_info;
+pub use error::{OutputError, OutputResult};
+pub use figures::{
+    c2_heatmap, experimental as experimental_figures, fit_comparison_one, fit_comparisons,
+    simulated as simulated_figures,
+};
+pub use json::{num, nums, timestamp, write_json, write_yaml};
+pub use nlsq_files::{
+    FitSurface, NlsqRun, OutputOptions, SummaryFormat, parameters_json, summary_table, write_nlsq,
+};
+pub use progress::{NoProgress, Progress};
+pub use simulation::{write_simulation_heatmaps, write_simulation_npz};
+pub use surfaces::Surfaces;

@@ -1,0 +1,462 @@
+//! NLSQ result files with the reference's names and keys:
+//! `<out>/nlsq/{parameters.json, analysis_results_nlsq.json, convergence_metrics.json,
+//! fitted_data.npz, c2_heatmaps_phi_<phi>deg.png}` and `<out>/homodyne_results.<fmt>`.
+//! The files describe the loaded grid including t = 0 (the fit itself excluded it).
+
+use std::path::{Path, PathBuf};
+
+use homodyne_data::XpcsData;
+use homodyne_model::AnalysisMode;
+use homodyne_nlsq::{Estimate, NlsqResult};
+use ndarray::{Array1, Array2, Axis};
+use serde_json::{Map, Value, json};
+
+use crate::atomic::{NpzEntry, write_npz, write_npz_with};
+use crate::device::device_info;
+use crate::error::{OutputResult, io_err};
+use crate::figures;
+use crate::json::{num, nums, timestamp, write_json, write_yaml};
+use crate::progress::Progress;
+use crate::surfaces::Surfaces;
+
+/// Largest c2 (points) whose fitted_data.npz is deflated.
+const COMPRESS_MAX_POINTS: usize = 4_000_000;
+
+/// Format of the run summary `<out>/homodyne_results.<fmt>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryFormat {
+    /// `homodyne_results.yaml` (the reference's default).
+    #[default]
+    Yaml,
+    /// `homodyne_results.json`.
+    Json,
+    /// `homodyne_results.npz`.
+    Npz,
+}
+
+/// Which theory the fit figures draw (`plotting.fit_surface`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FitSurface {
+    /// `offset_i + contrast_i g1^2` with the solver's values.
+    #[default]
+    Solver,
+    /// The theory rescaled per angle by a post-hoc least-squares line.
+    Scaled,
+}
+
+/// Where and how results are written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputOptions {
+    /// Output folder; method results go to `<dir>/nlsq/`.
+    pub dir: PathBuf,
+    /// Format of the run summary.
+    pub summary_format: SummaryFormat,
+    /// Also write the fitted simulation (`<dir>/simulated_data/`) and
+    /// `<dir>/plots/fit_comparison.png` (the CLI's `--save-plots`).
+    pub save_plots: bool,
+    /// Theory drawn in the fit figures.
+    pub fit_surface: FitSurface,
+}
+
+impl OutputOptions {
+    /// Defaults (YAML summary, solver surface, no extra plots) into `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        OutputOptions {
+            dir: dir.into(),
+            summary_format: SummaryFormat::default(),
+            save_plots: false,
+            fit_surface: FitSurface::default(),
+        }
+    }
+}
+
+/// Everything the NLSQ files describe.
+#[derive(Debug, Clone, Copy)]
+pub struct NlsqRun<'a> {
+    /// The data as loaded (t from 0).
+    pub data: &'a XpcsData,
+    /// The fit.
+    pub result: &'a NlsqResult,
+    /// Theory on the data's grid.
+    pub surfaces: &'a Surfaces,
+    /// Stator-rotor gap (Å) of the geometry, recorded with the fitted simulation.
+    pub stator_rotor_gap: f64,
+}
+
+/// Write every NLSQ file (JSON, NPZ, figures, optional fitted simulation) and the run
+/// summary; returns the paths written.
+pub fn write_nlsq(
+    run: &NlsqRun,
+    options: &OutputOptions,
+    progress: &dyn Progress,
+) -> OutputResult<Vec<PathBuf>> {
+    let (data, result, surfaces) = (run.data, run.result, run.surfaces);
+    let dir = options.dir.join("nlsq");
+    std::fs::create_dir_all(&dir).map_err(io_err("cannot create folder", &dir))?;
+    let mut written = Vec::new();
+    let stamp = timestamp();
+    let mut json_file = |name: &str, value: Value| -> OutputResult<()> {
+        let path = dir.join(name);
+        write_json(&path, &value)?;
+        written.push(path);
+        Ok(())
+    };
+    json_file("parameters.json", parameters_json(result, &stamp))?;
+    json_file(
+        "analysis_results_nlsq.json",
+        analysis_results_json(data, result, &stamp),
+    )?;
+    json_file("convergence_metrics.json", convergence_metrics_json(result))?;
+    let npz = dir.join("fitted_data.npz");
+    write_fitted_data(&npz, data, result, surfaces)?;
+    written.push(npz);
+    let phi = data.phi_angles_list.to_vec();
+    let scaled;
+    let fit_surface = match options.fit_surface {
+        FitSurface::Solver => &surfaces.solver,
+        FitSurface::Scaled => {
+            scaled = surfaces.scaled();
+            &scaled
+        }
+    };
+    figures::fit_comparisons(
+        &dir,
+        data.c2_exp.view(),
+        fit_surface.view(),
+        data.t1.view(),
+        &phi,
+        progress,
+    )?;
+    written.extend(
+        phi.iter()
+            .map(|&a| dir.join(homodyne_plot::fit_comparison_file_name(a))),
+    );
+    if options.save_plots {
+        written.extend(save_fitted_simulation(run, &options.dir)?);
+    }
+    written.push(write_summary(result, &options.dir, options.summary_format)?);
+    tracing::info!("NLSQ results written to {}", dir.display());
+    Ok(written)
+}
+
+/// `--save-plots`: `<out>/simulated_data/{c2_fitted_data.npz,
+/// simulation_config_fitted.json, simulated_c2_fitted_phi_<phi>deg.png}` and
+/// `<out>/plots/fit_comparison.png` (the angle closest to the flow direction).
+fn save_fitted_simulation(run: &NlsqRun, out: &Path) -> OutputResult<Vec<PathBuf>> {
+    let (data, result, fitted) = (run.data, run.result, &run.surfaces.solver);
+    let dir = out.join("simulated_data");
+    std::fs::create_dir_all(&dir).map_err(io_err("cannot create folder", &dir))?;
+    let mut written = Vec::new();
+    let phi = data.phi_angles_list.to_vec();
+    let npz = dir.join("c2_fitted_data.npz");
+    write_npz(
+        &npz,
+        fitted.len() <= COMPRESS_MAX_POINTS,
+        vec![
+            NpzEntry::array("c2", fitted.view()),
+            NpzEntry::array("t1", data.t1.view()),
+            NpzEntry::array("t2", data.t2.view()),
+            NpzEntry::array("phi_angles", data.phi_angles_list.view()),
+        ],
+    )?;
+    written.push(npz);
+    let physical: Map<String, Value> = result
+        .physical_names()
+        .iter()
+        .zip(&result.physical)
+        .map(|(n, &v)| (n.to_string(), num(v)))
+        .collect();
+    let config_json = dir.join("simulation_config_fitted.json");
+    write_json(
+        &config_json,
+        &json!({
+            "analysis_mode": result.analysis_mode.as_str(),
+            "parameters": physical,
+            "contrast": nums(&result.contrast),
+            "offset": nums(&result.offset),
+            "phi_angles": nums(&phi),
+            "wavevector_q": num(data.q()),
+            "stator_rotor_gap": num(run.stator_rotor_gap),
+            "dt": num(data.dt),
+            "n_time_points": data.n_times(),
+        }),
+    )?;
+    written.push(config_json);
+    for (a, &angle) in phi.iter().enumerate() {
+        let path = dir.join(format!("simulated_c2_fitted_phi_{angle:.1}deg.png"));
+        figures::c2_heatmap(
+            &path,
+            fitted.index_axis(Axis(0), a),
+            data.t1.view(),
+            &format!("Fitted c₂, φ = {angle:.1}°"),
+        )?;
+        written.push(path);
+    }
+    // The angle closest to the flow direction phi0 (static: the first angle).
+    let phi0 = match result.analysis_mode {
+        AnalysisMode::LaminarFlow => result.parameter("phi0").map_or(phi[0], |e| e.value),
+        AnalysisMode::Static => phi[0],
+    };
+    let closest = (0..phi.len())
+        .min_by(|&a, &b| (phi[a] - phi0).abs().total_cmp(&(phi[b] - phi0).abs()))
+        .unwrap_or(0);
+    let plots_dir = out.join("plots");
+    std::fs::create_dir_all(&plots_dir).map_err(io_err("cannot create folder", &plots_dir))?;
+    let comparison = plots_dir.join("fit_comparison.png");
+    figures::fit_comparison_one(
+        &comparison,
+        data.c2_exp.index_axis(Axis(0), closest),
+        fitted.index_axis(Axis(0), closest),
+        data.t1.view(),
+        phi[closest],
+    )?;
+    written.push(comparison);
+    tracing::info!("fitted simulation written to {}", dir.display());
+    Ok(written)
+}
+
+/// `{value, uncertainty}` of one parameter.
+fn entry(e: Estimate) -> Value {
+    json!({"value": num(e.value), "uncertainty": num(e.uncertainty)})
+}
+
+/// The `parameters.json` document: mean contrast/offset, then every physical parameter
+/// by name.
+pub fn parameters_json(result: &NlsqResult, stamp: &str) -> Value {
+    let mut params = Map::new();
+    params.insert("contrast".into(), entry(result.contrast_mean()));
+    params.insert("offset".into(), entry(result.offset_mean()));
+    for (k, name) in result.physical_names().iter().enumerate() {
+        params.insert(
+            name.to_string(),
+            entry(Estimate {
+                value: result.physical[k],
+                uncertainty: result.physical_uncertainty[k],
+            }),
+        );
+    }
+    json!({
+        "timestamp": stamp,
+        "analysis_mode": result.analysis_mode.as_str(),
+        "chi_squared": num(result.chi_squared),
+        "reduced_chi_squared": num(result.reduced_chi_squared),
+        "convergence_status": result.convergence_status.as_str(),
+        "parameters": params,
+    })
+}
+
+fn analysis_results_json(data: &XpcsData, result: &NlsqResult, stamp: &str) -> Value {
+    let n_t = data.n_times();
+    json!({
+        "method": "nlsq",
+        "timestamp": stamp,
+        "analysis_mode": result.analysis_mode.as_str(),
+        "fit_quality": {
+            "chi_squared": num(result.chi_squared),
+            "reduced_chi_squared": num(result.reduced_chi_squared),
+            // Points in the objective minus free parameters (the reference used
+            // c2_exp.size - len(parameters)).
+            "degrees_of_freedom": result.degrees_of_freedom,
+            "quality_flag": result.quality_flag,
+        },
+        "dataset_info": {
+            "n_angles": data.n_angles(),
+            "n_time_points": n_t * n_t,
+            "total_data_points": data.c2_exp.len(),
+            "fitted_data_points": result.n_points,
+            "q_value": num(data.q()),
+        },
+        "optimization_summary": {
+            "convergence_status": result.convergence_status.as_str(),
+            "iterations": result.iterations,
+            "function_evaluations": result.nfev,
+            "execution_time": num(result.execution_time),
+            "per_angle_mode": result.per_angle_mode.as_str(),
+            "strategy": result.strategy,
+        },
+    })
+}
+
+fn convergence_metrics_json(result: &NlsqResult) -> Value {
+    let mut checks = Map::new();
+    for c in &result.quality_checks.checks {
+        checks.insert(c.name.to_string(), json!(c.passed));
+    }
+    let warnings: Vec<String> = result
+        .quality_checks
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.message.clone())
+        .chain(result.warnings.iter().cloned())
+        .collect();
+    let reduction = if result.reduced_chi_squared < 1.0 {
+        1.0 - result.reduced_chi_squared
+    } else {
+        0.0
+    };
+    json!({
+        "convergence": {
+            "status": result.convergence_status.as_str(),
+            "iterations": result.iterations,
+            "execution_time": num(result.execution_time),
+            "final_chi_squared": num(result.chi_squared),
+            "chi_squared_reduction": num(reduction),
+        },
+        "recovery_actions": result.recovery_actions,
+        "quality_flag": result.quality_flag,
+        "device_info": device_info(),
+        "quality_validation_passed": result.quality_checks.all_passed,
+        "quality_warnings": warnings,
+        "quality_checks": checks,
+        "condition_number": num(result.condition_number),
+    })
+}
+
+/// Write the 12 arrays of the reference's fitted_data.npz. Derived surfaces are computed
+/// in one reused buffer to keep memory near a few copies of the data.
+fn write_fitted_data(
+    path: &Path,
+    data: &XpcsData,
+    result: &NlsqResult,
+    surfaces: &Surfaces,
+) -> OutputResult<()> {
+    let c2 = &data.c2_exp;
+    let n_phi = c2.len_of(Axis(0));
+    let plane = c2.len() / n_phi.max(1);
+    let shape = c2.shape().to_vec();
+    let scaling = Array2::from_shape_fn((n_phi, 2), |(a, j)| {
+        if j == 0 {
+            surfaces.lstsq[a].0
+        } else {
+            surfaces.lstsq[a].1
+        }
+    });
+    let solver_scaling = Array2::from_shape_fn((n_phi, 2), |(a, j)| {
+        if j == 0 {
+            result.contrast[a]
+        } else {
+            result.offset[a]
+        }
+    });
+    let q = [data.q()];
+    // Deflate, like the reference's savez_compressed, for ordinary sizes; above a few
+    // million points noisy float64 barely compresses (1.10 GB -> 1.06 GB for
+    // 23 x 1000 x 1000) and deflate would take longer than the fit, so store.
+    let compress = c2.len() <= COMPRESS_MAX_POINTS;
+    write_npz_with(path, compress, |w| {
+        w.add_f64("phi_angles", &[n_phi], data.phi_angles_list.iter())?;
+        w.add_f64("c2_exp", &shape, c2.iter())?;
+        w.add_f64("c2_theoretical_raw", &shape, surfaces.raw.iter())?;
+        let mut buf: Vec<f64> = surfaces
+            .raw
+            .iter()
+            .enumerate()
+            .map(|(k, &r)| {
+                let (a, b) = surfaces.lstsq[k / plane.max(1)];
+                a * r + b
+            })
+            .collect();
+        w.add_f64("c2_theoretical_scaled", &shape, buf.iter())?;
+        w.add_f64("c2_solver_scaled", &shape, surfaces.solver.iter())?;
+        w.add_f64("per_angle_scaling", &[n_phi, 2], scaling.iter())?;
+        w.add_f64(
+            "per_angle_scaling_solver",
+            &[n_phi, 2],
+            solver_scaling.iter(),
+        )?;
+        buf.iter_mut().zip(c2.iter()).for_each(|(s, e)| *s = e - *s);
+        w.add_f64("residuals", &shape, buf.iter())?;
+        buf.iter_mut()
+            .zip(c2.iter())
+            .for_each(|(r, &e)| *r = if e == 0.0 { 0.0 } else { *r / (0.05 * e) });
+        w.add_f64("residuals_normalized", &shape, buf.iter())?;
+        w.add_f64("t1", &[data.t1.len()], data.t1.iter())?;
+        w.add_f64("t2", &[data.t2.len()], data.t2.iter())?;
+        w.add_f64("q", &[1], q.iter())?;
+        Ok(())
+    })
+}
+
+/// `<out>/homodyne_results.<fmt>`: method, mode, success, parameters, diagnostics and
+/// the device block.
+fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> OutputResult<PathBuf> {
+    let summary = json!({
+        "method": "nlsq",
+        "analysis_mode": result.analysis_mode.as_str(),
+        "success": result.success(),
+        "optimization_time": num(result.execution_time),
+        "device_config": device_info(),
+        "parameters": nums(&result.parameters),
+        "parameter_names": result.parameter_names,
+        "uncertainties": nums(&result.uncertainties),
+        "diagnostics": {
+            "chi_squared": num(result.chi_squared),
+            "reduced_chi_squared": num(result.reduced_chi_squared),
+            "converged": result.success(),
+        },
+    });
+    let path = out.join(match format {
+        SummaryFormat::Json => "homodyne_results.json",
+        SummaryFormat::Yaml => "homodyne_results.yaml",
+        SummaryFormat::Npz => "homodyne_results.npz",
+    });
+    match format {
+        SummaryFormat::Json => write_json(&path, &summary)?,
+        SummaryFormat::Yaml => write_yaml(&path, &summary)?,
+        SummaryFormat::Npz => {
+            let params = Array1::from(result.parameters.clone());
+            let unc = Array1::from(result.uncertainties.clone());
+            let chi = Array1::from(vec![result.chi_squared, result.reduced_chi_squared]);
+            write_npz(
+                &path,
+                false,
+                vec![
+                    NpzEntry::array("parameters", params.view()),
+                    NpzEntry::array("uncertainties", unc.view()),
+                    NpzEntry::array("chi_squared", chi.view()),
+                    NpzEntry::Text("parameter_names", result.parameter_names.join(",")),
+                    NpzEntry::Text("results_summary_json", summary.to_string()),
+                ],
+            )?
+        }
+    }
+    Ok(path)
+}
+
+/// The table printed at the end of a run: status line, mean contrast/offset, then every
+/// physical parameter with its uncertainty.
+pub fn summary_table(result: &NlsqResult) -> String {
+    let mut out = format!(
+        "NLSQ {} ({}), chi2 = {:.6e}, reduced chi2 = {:.4} [{}], {} iterations, {:.2} s\n",
+        result.convergence_status.as_str(),
+        result.per_angle_mode.as_str(),
+        result.chi_squared,
+        result.reduced_chi_squared,
+        result.quality_flag.as_str(),
+        result.iterations,
+        result.execution_time
+    );
+    out.push_str(&format!(
+        "{:<22} {:>16} {:>14}\n",
+        "parameter", "value", "uncertainty"
+    ));
+    for (base, e) in [
+        ("contrast", result.contrast_mean()),
+        ("offset", result.offset_mean()),
+    ] {
+        out.push_str(&format!(
+            "{:<22} {:>16.6e} {:>14.3e}\n",
+            format!("{base} (mean)"),
+            e.value,
+            e.uncertainty
+        ));
+    }
+    for (k, name) in result.physical_names().iter().enumerate() {
+        out.push_str(&format!(
+            "{:<22} {:>16.6e} {:>14.3e}\n",
+            name, result.physical[k], result.physical_uncertainty[k]
+        ));
+    }
+    out
+}
