@@ -219,7 +219,7 @@ impl<'a> Fitter<'a> {
         let (lb, ub) = (self.problem.lower(), self.problem.upper());
         let normalized = Normalized::new(&self.problem, lb, ub);
         let s = &self.options.streaming;
-        let u0 = normalized.to_u(&trf::make_strictly_feasible(x0, lb, ub, 1e-10));
+        let u0 = normalized.to_u(&crate::solver::make_strictly_feasible(x0, lb, ub, 1e-10));
         let warm = lbfgs::warmup(
             &normalized,
             &u0,

@@ -5,9 +5,12 @@
 //! All work from the normal equations (`J^T J`, `J^T r`) of at most ~100 variables;
 //! none ever holds the Jacobian.
 
+mod feasible;
 pub mod lbfgs;
 pub mod polish;
 pub mod trf;
+
+pub use feasible::make_strictly_feasible;
 
 use homodyne_model::normal::NormalEquations;
 use serde::Serialize;

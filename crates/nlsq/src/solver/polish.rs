@@ -9,9 +9,9 @@
 //! 1e-2 standard deviations that the cost can no longer resolve).
 
 use super::LocalSolution;
+use super::feasible::make_strictly_feasible;
 use crate::linalg::pinv_symmetric;
 use crate::problem::Objective;
-use crate::solver::trf::make_strictly_feasible;
 
 /// Improve `solution` in place with at most `max_steps` Gauss-Newton steps.
 pub fn polish<O: Objective + ?Sized>(
