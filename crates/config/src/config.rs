@@ -29,7 +29,7 @@ section! {
         /// `initial_parameters.*`.
         pub initial_parameters: InitialParameters = InitialParameters::default(),
         /// `parameter_space.*`.
-        pub parameter_space: ParameterSpace = ParameterSpace::default(),
+        pub parameter_space: ParameterSpaceConfig = ParameterSpaceConfig::default(),
         /// `optimization.*`.
         pub optimization: OptimizationConfig = OptimizationConfig::default(),
         /// `noise_estimation.*` (documentation only).

@@ -12,14 +12,16 @@
 //! let loaded = homodyne_config::load_file("homodyne_config.yaml")?;
 //! let cfg = &loaded.config;
 //! println!("{} dt={} q={}", cfg.mode(), cfg.dt(), cfg.wavevector_q());
-//! let bounds = cfg.parameter_bounds();
-//! let init = cfg.initial_values(); // bound midpoints when `values: null`
+//! let space = cfg.parameter_space(); // bounds, priors, start values, fixed flags
+//! let d0 = space.get("D0").unwrap(); // bounds of D0
+//! let start = space.start_values(); // bound midpoints when `values: null`
 //! # Ok::<(), homodyne_config::ConfigError>(())
 //! ```
 
 #[macro_use]
 mod sections;
 
+pub mod choices;
 mod config;
 mod de;
 pub mod issues;
@@ -32,10 +34,14 @@ pub mod templates;
 pub mod validate;
 pub mod write;
 
+pub use choices::{check_choice, choice_keys};
 pub use config::{Config, resolve_path};
+pub use homodyne_model::scaling::PerAngleMode;
 pub use issues::{ConfigError, Issue, Severity, ValidationReport};
 pub use load::{Format, Loaded, load_file, load_str, validate_file, validate_str};
-pub use resolve::{Bound, InitialValues, ParameterBounds, Prior};
+pub use resolve::{
+    Bound, InitialValues, ParameterBounds, ParameterSpace, ParameterSpec, Prior, PriorKind,
+};
 pub use sections::*;
 pub use templates::{TemplateFilter, TemplateValues, render, template};
 pub use write::write_atomic;

@@ -62,7 +62,7 @@ pub fn unit(name: &str) -> &'static str {
 
 /// Code-default prior `(mu, sigma)` of `core/fitting.py ParameterSpace` (02 §2.3).
 /// Note: a `parameter_space.bounds` entry without `prior_mu`/`prior_sigma` gets the
-/// mid-range / range/4 defaults instead (see [`crate::sections::ParameterSpace`]).
+/// mid-range / range/4 defaults instead (see [`crate::Config::parameter_space`]).
 pub fn code_default_prior(name: &str) -> Option<(f64, f64)> {
     Some(match canonical_name(name) {
         "contrast" => (0.5, 0.25),
@@ -90,12 +90,3 @@ pub fn nlsq_fallback_initial(name: &str) -> Option<f64> {
         _ => return None,
     })
 }
-
-/// Prior distribution types accepted in `parameter_space.bounds[*].type`.
-pub const PRIOR_TYPES: [&str; 5] = [
-    "Normal",
-    "TruncatedNormal",
-    "Uniform",
-    "LogNormal",
-    "BetaScaled",
-];

@@ -1,80 +1,34 @@
-//! Resolved parameter views: effective bounds, priors and initial values
-//! (spec 02 §2.2-2.4), computed from the typed [`Config`].
+//! Resolved parameter views (spec 02 §2.2-2.4), computed from the typed [`Config`]: one
+//! table, the model's [`ParameterSpace`], built by [`Config::parameter_space`].
 //!
 //! * Bounds: the defaults of 02 §2.2 overridden per name by `parameter_space.bounds`
 //!   (`min`/`max` each optional; aliases already mapped).
 //! * Priors (CMC `ParameterSpace.from_config`): `prior_mu` default mid-range,
 //!   `prior_sigma` default range/4, `type` default `TruncatedNormal`.
-//! * Initial values (`ConfigManager.get_initial_parameters`): configured values, or the
-//!   bound midpoints when `values` is null/missing (D0 → 50050, alpha → 0);
-//!   `fixed_parameters` are split off; `active_parameters` restricts the list.
+//! * Start values (`ConfigManager.get_initial_parameters`): an explicit
+//!   `fixed_parameters` value, else the configured value, else the bound midpoint
+//!   (`values` null/missing: D0 → 50050, alpha → 0); `fixed_parameters` set the fixed
+//!   flags. [`InitialValues`] is the ConfigManager/CMC view of the same table with
+//!   `active_parameters` applied.
 
 use crate::config::Config;
-use crate::params::{self, SCALING_PARAMS};
+use crate::params;
 use crate::sections::AnalysisMode;
 use std::collections::BTreeMap;
 
-/// `[min, max]` of one parameter.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Bound {
-    /// Lower bound.
-    pub min: f64,
-    /// Upper bound.
-    pub max: f64,
-}
+pub use homodyne_model::params::{ParameterSpace, ParameterSpec, Prior, PriorKind};
 
-impl Bound {
-    /// `(min + max) / 2`.
-    pub fn midpoint(&self) -> f64 {
-        0.5 * (self.min + self.max)
-    }
+/// `[min, max]` of one parameter: the model's [`homodyne_model::Bounds`].
+pub type Bound = homodyne_model::Bounds;
 
-    /// True when `min ≤ x ≤ max`.
-    pub fn contains(&self, x: f64) -> bool {
-        self.min <= x && x <= self.max
-    }
-}
+/// Effective bounds (and priors, start values) of `contrast`, `offset` and the mode's
+/// physical parameters: the model's [`ParameterSpace`]. [`ParameterSpace::get`] gives the
+/// bounds of a name.
+pub type ParameterBounds = ParameterSpace;
 
-/// Effective bounds of `contrast`, `offset` and the mode's physical parameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ParameterBounds {
-    /// `(name, bound)` in the order contrast, offset, physical parameters.
-    pub entries: Vec<(String, Bound)>,
-}
-
-impl ParameterBounds {
-    /// Bound of `name` (aliases and `contrast_i`/`offset_i` accepted).
-    pub fn get(&self, name: &str) -> Option<Bound> {
-        let n = params::canonical_name(name);
-        let n = params::per_angle_index(n).map_or(n, |(b, _)| b);
-        self.entries.iter().find(|(k, _)| k == n).map(|(_, b)| *b)
-    }
-
-    /// Bounds of the physical parameters, canonical order.
-    pub fn physical(&self, mode: AnalysisMode) -> Vec<Bound> {
-        mode.physical_names()
-            .iter()
-            .filter_map(|n| self.get(n))
-            .collect()
-    }
-}
-
-/// A prior of one parameter.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Prior {
-    /// Parameter name.
-    pub name: String,
-    /// Normal | TruncatedNormal | Uniform | LogNormal | BetaScaled.
-    pub dist: String,
-    /// Location.
-    pub mu: f64,
-    /// Scale.
-    pub sigma: f64,
-    /// Support / truncation.
-    pub bound: Bound,
-}
-
-/// Resolved initial values.
+/// The ConfigManager/CMC view of the start values: the free parameters after
+/// `fixed_parameters` and `active_parameters`, and the fixed ones. Built from
+/// [`Config::parameter_space`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InitialValues {
     /// Names of the free parameters (after `active_parameters` / `fixed_parameters`).
@@ -100,113 +54,116 @@ impl InitialValues {
 }
 
 impl Config {
-    /// Effective bounds (02 §2.2 defaults overridden by `parameter_space.bounds`).
-    pub fn parameter_bounds(&self) -> ParameterBounds {
-        let names = SCALING_PARAMS
-            .iter()
-            .chain(self.analysis_mode.physical_names());
-        let entries = names
-            .map(|n| {
-                let (mut min, mut max) = params::default_bounds(n).unwrap_or((0.0, 1.0));
-                for b in self.parameter_space.bounds.iter().filter(|b| b.name == *n) {
-                    min = b.min.unwrap_or(min);
-                    max = b.max.unwrap_or(max);
+    /// The parameter table of the configured mode: bounds (02 §2.2 defaults overridden
+    /// by `parameter_space.bounds`), priors (`type`/`prior_mu`/`prior_sigma`, defaults
+    /// TruncatedNormal, mid-range, range/4), start values (explicit fixed value, else
+    /// `initial_parameters.values`, else the bound midpoint) and fixed flags
+    /// (`fixed_parameters`). A prior type that does not parse (an error of the
+    /// validation) reads as the default.
+    pub fn parameter_space(&self) -> ParameterSpace {
+        let mut space = ParameterSpace::defaults(self.analysis_mode);
+        let names: Vec<String> = space.entries().iter().map(|e| e.name.clone()).collect();
+        for name in &names {
+            let spec = space.spec_mut(name).expect("name from the table");
+            let entries = || {
+                self.parameter_space
+                    .bounds
+                    .iter()
+                    .filter(move |b| b.name == *name)
+            };
+            for b in entries() {
+                spec.bounds.min = b.min.unwrap_or(spec.bounds.min);
+                spec.bounds.max = b.max.unwrap_or(spec.bounds.max);
+            }
+            let (mut kind, mut mu, mut sigma) = (PriorKind::default(), None, None);
+            for b in entries() {
+                if let Some(k) = b.r#type.as_deref().and_then(|t| t.parse().ok()) {
+                    kind = k;
                 }
-                (n.to_string(), Bound { min, max })
-            })
-            .collect();
-        ParameterBounds { entries }
-    }
-
-    /// Priors of contrast, offset and the physical parameters (CMC).
-    pub fn priors(&self) -> Vec<Prior> {
-        self.parameter_bounds()
-            .entries
-            .into_iter()
-            .map(|(name, bound)| {
-                let spec = self.parameter_space.bounds.iter().find(|b| b.name == name);
-                let width = bound.max - bound.min;
-                Prior {
-                    dist: spec
-                        .and_then(|s| s.r#type.clone())
-                        .unwrap_or_else(|| "TruncatedNormal".into()),
-                    mu: spec.and_then(|s| s.prior_mu).unwrap_or(bound.midpoint()),
-                    sigma: spec.and_then(|s| s.prior_sigma).unwrap_or(width / 4.0),
-                    name,
-                    bound,
-                }
-            })
-            .collect()
-    }
-
-    /// Initial physical parameter values (02 §2.4, ConfigManager semantics).
-    ///
-    /// Names are `initial_parameters.parameter_names` (else the mode's physical names);
-    /// values are `initial_parameters.values` or, when null/missing/of the wrong length,
-    /// the bound midpoints. Fixed parameters are moved to `fixed` (with their explicit
-    /// value, else their initial value); `active_parameters` restricts the free list.
-    pub fn initial_values(&self) -> InitialValues {
+                mu = b.prior_mu.or(mu);
+                sigma = b.prior_sigma.or(sigma);
+            }
+            let bounds = spec.bounds;
+            spec.prior = Prior::new(
+                kind,
+                mu.unwrap_or(bounds.mid()),
+                sigma.unwrap_or(bounds.width() / 4.0),
+            );
+            spec.start = bounds.mid();
+        }
         let ip = &self.initial_parameters;
-        let bounds = self.parameter_bounds();
-        let names: Vec<String> = match &ip.parameter_names {
-            Some(n) if !n.is_empty() => n.clone(),
-            _ => self
-                .analysis_mode
-                .physical_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        };
-        let midpoint = |n: &str| {
-            bounds
-                .get(n)
-                .or_else(|| params::default_bounds(n).map(|(a, b)| Bound { min: a, max: b }))
-                .map_or(0.0, |b| b.midpoint())
-        };
-        let (values, from_midpoints) = match &ip.values {
-            Some(v) if v.len() == names.len() => (v.clone(), false),
-            _ => (names.iter().map(|n| midpoint(n)).collect(), true),
-        };
+        let configured = self.configured_values();
+        space.set_from_midpoints(configured.is_none());
+        let configured = configured.unwrap_or_default();
         let fixed_names = ip
             .fixed_parameters
             .as_ref()
             .map(|f| f.names())
             .unwrap_or_default();
+        for name in &names {
+            let physical = params::LAMINAR_PARAMS.contains(&name.as_str());
+            let spec = space.spec_mut(name).expect("name from the table");
+            let fixed_value = ip.fixed_parameters.as_ref().and_then(|f| f.value(name));
+            if let Some(v) = fixed_value.or_else(|| configured.get(name).copied()) {
+                spec.start = v;
+            }
+            spec.fixed = physical && fixed_names.contains(name);
+        }
+        space
+    }
+
+    /// Effective bounds: the [`Config::parameter_space`] table (its
+    /// [`ParameterSpace::get`] gives the bounds of a name).
+    pub fn parameter_bounds(&self) -> ParameterBounds {
+        self.parameter_space()
+    }
+
+    /// Priors of contrast, offset and the physical parameters, table order (CMC).
+    pub fn priors(&self) -> Vec<(String, Prior)> {
+        self.parameter_space()
+            .priors()
+            .map(|(n, p)| (n.to_string(), p))
+            .collect()
+    }
+
+    /// Start values, ConfigManager semantics (02 §2.4): the mode's physical parameters
+    /// from [`Config::parameter_space`]; fixed ones go to `fixed`, free ones not in
+    /// `active_parameters` (when given) are left out.
+    pub fn initial_values(&self) -> InitialValues {
+        let space = self.parameter_space();
+        let active = self.initial_parameters.active_parameters.as_ref();
         let mut out = InitialValues {
             names: Vec::new(),
             values: Vec::new(),
             fixed: BTreeMap::new(),
-            from_midpoints,
+            from_midpoints: space.from_midpoints(),
         };
-        for (n, v) in names.into_iter().zip(values) {
-            if fixed_names.contains(&n) {
-                let fv = ip
-                    .fixed_parameters
-                    .as_ref()
-                    .and_then(|f| f.value(&n))
-                    .unwrap_or(v);
-                out.fixed.insert(n, fv);
-                continue;
-            }
-            if let Some(active) = &ip.active_parameters
-                && !active.contains(&n)
-            {
-                continue;
-            }
-            out.names.push(n);
-            out.values.push(v);
-        }
-        // Fixed parameters named only in fixed_parameters.
-        if let Some(f) = &ip.fixed_parameters {
-            for n in f.names() {
-                if !out.fixed.contains_key(&n)
-                    && let Some(v) = f.value(&n)
-                {
-                    out.fixed.insert(n, v);
-                }
+        for e in space.physical() {
+            if e.fixed {
+                out.fixed.insert(e.name.clone(), e.start);
+            } else if active.is_none_or(|a| a.contains(&e.name)) {
+                out.names.push(e.name.clone());
+                out.values.push(e.start);
             }
         }
         out
+    }
+
+    /// Configured start values by canonical name (`initial_parameters.values` against
+    /// `parameter_names`, else the mode's names); `None` when `values` is null, missing
+    /// or of the wrong length (bound midpoints).
+    fn configured_values(&self) -> Option<BTreeMap<String, f64>> {
+        let names = self.configured_names();
+        match &self.initial_parameters.values {
+            Some(v) if v.len() == names.len() => Some(
+                names
+                    .into_iter()
+                    .map(|n| params::canonical_name(&n).to_string())
+                    .zip(v.iter().copied())
+                    .collect(),
+            ),
+            _ => None,
+        }
     }
 
     /// Configured parameter names: `initial_parameters.parameter_names`, else the mode's.
@@ -225,26 +182,9 @@ impl Config {
     /// Start values of all physical parameters of the mode, canonical order: an explicit
     /// `fixed_parameters` value, else the configured value (whatever
     /// `active_parameters` says: NLSQ fits every physical parameter), else the bound
-    /// midpoint.
+    /// midpoint. Same as `parameter_space().start_values()`.
     pub fn initial_physical(&self) -> Vec<f64> {
-        let ip = &self.initial_parameters;
-        let bounds = self.parameter_bounds();
-        let names = self.configured_names();
-        let configured: BTreeMap<String, f64> = match &ip.values {
-            Some(v) if v.len() == names.len() => names.into_iter().zip(v.iter().copied()).collect(),
-            _ => BTreeMap::new(),
-        };
-        self.analysis_mode
-            .physical_names()
-            .iter()
-            .map(|n| {
-                ip.fixed_parameters
-                    .as_ref()
-                    .and_then(|f| f.value(n))
-                    .or_else(|| configured.get(*n).copied())
-                    .unwrap_or_else(|| bounds.get(n).map_or(0.0, |b| b.midpoint()))
-            })
-            .collect()
+        self.parameter_space().start_values()
     }
 
     /// Switch the analysis mode (CLI `--static-mode` / `--laminar-flow`), keeping the

@@ -60,15 +60,11 @@ impl Ctx<'_> {
         let line = line_of(self.tree, path);
         self.report.warning(path, line, msg);
     }
-    fn choice(&mut self, path: &str, value: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.error(
-                path,
-                format!(
-                    "invalid value \"{value}\"; expected one of {}",
-                    allowed.join(", ")
-                ),
-            );
+    /// Parse `value` with the enum that owns choice key `path` (see
+    /// [`crate::choices`]): the parse a run uses, so validation accepts exactly that.
+    fn choice(&mut self, path: &str, value: &str) {
+        if let Err(e) = crate::choices::check_choice(path, value) {
+            self.error(path, e);
         }
     }
 }
@@ -82,18 +78,10 @@ pub fn check(cfg: &Config, tree: &Node, report: &mut ValidationReport) {
     parameters(cfg, &mut c);
     nlsq(cfg, &mut c);
     cmc(cfg, &mut c);
-    if let Some(s) = &cfg.performance.strategy_override {
-        c.choice(
-            "performance.strategy_override",
-            s,
-            &["standard", "large", "chunked", "streaming"],
-        );
-    }
-    c.choice(
-        "optimization.method",
-        &cfg.optimization.method,
-        &["nlsq", "cmc", "both", "mcmc"],
-    );
+    // `performance.strategy_override`, like `optimization.nlsq.{loss,strategy}`, is a
+    // choice of the fitting crate, which this crate cannot see: the `homodyne` facade's
+    // check validates it by the very parse the run uses.
+    c.choice("optimization.method", &cfg.optimization.method);
 }
 
 fn version(cfg: &Config, c: &mut Ctx) {
@@ -186,11 +174,7 @@ fn data(cfg: &Config, c: &mut Ctx) {
         }
     }
     let df = &cfg.data_filtering;
-    c.choice(
-        "data_filtering.combine_criteria",
-        &df.combine_criteria.to_ascii_uppercase(),
-        &["AND", "OR"],
-    );
+    c.choice("data_filtering.combine_criteria", &df.combine_criteria);
     if df.frame_filtering.stride < 1 {
         c.error("data_filtering.frame_filtering.stride", "must be ≥ 1");
     }
@@ -229,7 +213,7 @@ fn parameters(cfg: &Config, c: &mut Ctx) {
             );
         }
         if let Some(t) = &b.r#type {
-            c.choice(&format!("{p}.type"), t, &params::PRIOR_TYPES);
+            c.choice(&format!("{p}.type"), t);
         }
         if let Some(s) = b.prior_sigma
             && (s.is_nan() || s <= 0.0)
@@ -370,11 +354,8 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
             "forces the stratified least-squares path",
         );
     }
-    c.choice(
-        &format!("{P}.loss"),
-        &n.loss,
-        &["linear", "soft_l1", "huber", "cauchy", "arctan"],
-    );
+    // `loss` and `strategy` are choices of the fitting crate, which this crate cannot
+    // see: the `homodyne` facade's check validates them by the very parse the run uses.
     if n.f_scale.is_nan() || n.f_scale <= 0.0 {
         c.error(&format!("{P}.f_scale"), "must be > 0");
     }
@@ -382,14 +363,6 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
     c.choice(
         &format!("{P}.anti_degeneracy.per_angle_mode"),
         &ad.per_angle_mode,
-        &[
-            "auto",
-            "constant",
-            "individual",
-            "fourier",
-            "auto_averaged",
-            "fixed_constant",
-        ],
     );
     if ad.fourier_order < 1 {
         c.error(&format!("{P}.anti_degeneracy.fourier_order"), "must be ≥ 1");
@@ -398,13 +371,6 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
         c.warning(
             &format!("{P}.anti_degeneracy.hierarchical.enable"),
             "laminar flow with hierarchical optimisation disabled is prone to degeneracy",
-        );
-    }
-    if let Some(s) = &n.strategy {
-        c.choice(
-            &format!("{P}.strategy"),
-            s,
-            &["standard", "large", "chunked", "streaming"],
         );
     }
 }
@@ -418,16 +384,8 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
             "must be a positive integer",
         );
     }
-    c.choice(
-        &format!("{P}.per_angle_mode"),
-        &m.per_angle_mode,
-        &["auto", "constant", "constant_averaged", "individual"],
-    );
-    c.choice(
-        &format!("{P}.sharding.strategy"),
-        &m.sharding.strategy,
-        &["stratified", "random", "contiguous"],
-    );
+    c.choice(&format!("{P}.per_angle_mode"), &m.per_angle_mode);
+    c.choice(&format!("{P}.sharding.strategy"), &m.sharding.strategy);
     if m.sharding.num_shards == AutoOr::Value(0) {
         c.error(
             &format!("{P}.sharding.num_shards"),
@@ -440,40 +398,19 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
             "must be \"auto\" or a positive integer",
         );
     }
-    const BACKENDS: [&str; 6] = ["auto", "pjit", "multiprocessing", "pbs", "slurm", "jax"];
     match &m.backend {
-        Some(crate::sections::CmcBackend::Name(n))
-            if !["jax", "numpy"].contains(&n.as_str()) && !BACKENDS.contains(&n.as_str()) =>
-        {
-            c.error(
-                &format!("{P}.backend"),
-                format!(
-                    "invalid backend \"{n}\"; expected jax, numpy or one of {}",
-                    BACKENDS.join(", ")
-                ),
-            );
-        }
+        Some(crate::sections::CmcBackend::Name(n)) => c.choice(&format!("{P}.backend"), n),
         Some(crate::sections::CmcBackend::Config(b)) => {
             if let Some(n) = &b.name {
-                c.choice(&format!("{P}.backend.name"), n, &BACKENDS);
+                c.choice(&format!("{P}.backend.name"), n);
             }
         }
-        _ => {}
+        None => {}
     }
     if let Some(n) = &m.backend_config.name {
-        c.choice(&format!("{P}.backend_config.name"), n, &BACKENDS);
+        c.choice(&format!("{P}.backend_config.name"), n);
     }
-    c.choice(
-        &format!("{P}.combination.method"),
-        &m.combination.method,
-        &[
-            "consensus_mc",
-            "robust_consensus_mc",
-            "weighted_gaussian",
-            "simple_average",
-            "auto",
-        ],
-    );
+    c.choice(&format!("{P}.combination.method"), &m.combination.method);
     for (k, v) in [
         (
             "combination.min_success_rate",
@@ -509,7 +446,6 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
     c.choice(
         &format!("{P}.per_shard_mcmc.chain_method"),
         &ps.chain_method,
-        &["parallel", "sequential", "vectorized"],
     );
     if !(ps.target_accept_prob > 0.0 && ps.target_accept_prob < 1.0) {
         c.error(

@@ -19,10 +19,7 @@ fn templates_load_without_warnings() {
         );
         assert_eq!(l.config.dt(), 0.001);
         assert_eq!(l.config.end_frame(), 2000);
-        assert_eq!(
-            l.config.parameter_bounds().entries.len(),
-            2 + mode.n_physical()
-        );
+        assert_eq!(l.config.parameter_bounds().len(), 2 + mode.n_physical());
         assert_eq!(
             l.config
                 .initial_parameters

@@ -22,5 +22,6 @@ pub use error::ModelError;
 pub use experiment::Experiment;
 pub use forward::g2_grid;
 pub use kernel::Geometry;
-pub use params::{AnalysisMode, Bounds};
+pub use params::{AnalysisMode, Bounds, ParameterSpace, ParameterSpec, Prior, PriorKind};
+pub use scaling::PerAngleMode;
 pub use scalar::Scalar;

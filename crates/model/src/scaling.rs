@@ -25,6 +25,48 @@ pub enum PerAngleMode {
     Individual,
     /// Truncated Fourier series in phi for contrast and offset.
     Fourier,
+    /// One optimised contrast/offset pair shared by all angles, whatever their number
+    /// (`auto_averaged`, the name the reference reports for `auto` with many angles).
+    Averaged,
+}
+
+impl PerAngleMode {
+    /// Every mode, in declaration order.
+    pub const ALL: [PerAngleMode; 5] = [
+        PerAngleMode::Auto,
+        PerAngleMode::Constant,
+        PerAngleMode::Individual,
+        PerAngleMode::Fourier,
+        PerAngleMode::Averaged,
+    ];
+
+    /// Every spelling [`PerAngleMode::from_str`] accepts (case-insensitive).
+    pub const ACCEPTED: &'static [&'static str] = &[
+        "auto",
+        "constant",
+        "fixed_constant",
+        "individual",
+        "fourier",
+        "auto_averaged",
+        "averaged",
+    ];
+
+    /// Canonical name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PerAngleMode::Auto => "auto",
+            PerAngleMode::Constant => "constant",
+            PerAngleMode::Individual => "individual",
+            PerAngleMode::Fourier => "fourier",
+            PerAngleMode::Averaged => "auto_averaged",
+        }
+    }
+}
+
+impl std::fmt::Display for PerAngleMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl FromStr for PerAngleMode {
@@ -35,9 +77,53 @@ impl FromStr for PerAngleMode {
             "constant" | "fixed_constant" => Ok(PerAngleMode::Constant),
             "individual" => Ok(PerAngleMode::Individual),
             "fourier" => Ok(PerAngleMode::Fourier),
+            "auto_averaged" | "averaged" => Ok(PerAngleMode::Averaged),
             _ => Err(format!(
-                "unknown per_angle_mode '{s}': expected auto, constant, individual or fourier"
+                "unknown per_angle_mode '{s}': expected one of {}",
+                PerAngleMode::ACCEPTED.join(", ")
             )),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for PerAngleMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for PerAngleMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod per_angle_mode_tests {
+    use super::{PerAngleMode, ScalingKind};
+
+    #[test]
+    fn accepted_spellings_parse_and_canonical_names_are_accepted() {
+        for s in PerAngleMode::ACCEPTED {
+            assert!(s.parse::<PerAngleMode>().is_ok(), "{s}");
+        }
+        for m in PerAngleMode::ALL {
+            assert_eq!(m.as_str().parse::<PerAngleMode>(), Ok(m));
+        }
+    }
+
+    #[test]
+    fn averaged_is_averaged_for_any_angle_count() {
+        assert_eq!("auto_averaged".parse(), Ok(PerAngleMode::Averaged));
+        assert_eq!("Averaged".parse(), Ok(PerAngleMode::Averaged));
+        for n_phi in [1, 2, 3, 10] {
+            assert_eq!(
+                ScalingKind::resolve(PerAngleMode::Averaged, n_phi, 3, 2),
+                ScalingKind::Averaged
+            );
         }
     }
 }
@@ -52,13 +138,15 @@ pub enum ScalingKind {
 }
 
 impl ScalingKind {
-    /// Resolve `mode` for `n_phi` angles: `auto` averages when `n_phi >= threshold`;
+    /// Resolve `mode` for `n_phi` angles: `auto` averages when `n_phi >= threshold`,
+    /// `auto_averaged` always averages;
     /// `fourier` needs `n_phi >= 1 + 2 order` and otherwise falls back to individual.
     pub fn resolve(mode: PerAngleMode, n_phi: usize, threshold: usize, order: usize) -> Self {
         match mode {
             PerAngleMode::Auto if n_phi >= threshold => ScalingKind::Averaged,
             PerAngleMode::Auto | PerAngleMode::Individual => ScalingKind::Individual,
             PerAngleMode::Constant => ScalingKind::FixedConstant,
+            PerAngleMode::Averaged => ScalingKind::Averaged,
             PerAngleMode::Fourier if order >= 1 && n_phi > 2 * order => {
                 ScalingKind::Fourier { order }
             }

@@ -5,15 +5,22 @@
 //! scaling the constant term gets them and each harmonic coefficient gets
 //! `+-(max - min)/2` (the reference gave harmonics the contrast interval itself, which
 //! forbids negative harmonics). Fixed physical parameters have no slot.
+//!
+//! The bounds come from the one parameter table, the model's [`ParameterSpace`]
+//! ([`ParameterBounds::from_space`]); this type is only the fitter's view of it.
 
 use homodyne_model::layout::ParameterLayout;
-use homodyne_model::params::{
-    AnalysisMode, Bounds, DEFAULT_CONTRAST_BOUNDS, DEFAULT_OFFSET_BOUNDS, DEFAULT_PHYSICAL_BOUNDS,
-};
+use homodyne_model::params::{AnalysisMode, Bounds, ParameterSpace};
 use homodyne_model::scaling::ScalingKind;
 use serde::Serialize;
 
 use crate::error::NlsqError;
+
+impl From<&ParameterSpace> for ParameterBounds {
+    fn from(space: &ParameterSpace) -> Self {
+        Self::from_space(space)
+    }
+}
 
 /// Bounds of every model quantity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,10 +48,16 @@ fn ser_bounds_vec<S: serde::Serializer>(b: &[Bounds], s: S) -> Result<S::Ok, S::
 impl ParameterBounds {
     /// The reference's ParameterManager defaults (spec 02 §2.2).
     pub fn defaults(mode: AnalysisMode) -> Self {
+        Self::from_space(&ParameterSpace::defaults(mode))
+    }
+
+    /// The bounds of a parameter table (physical parameters of its mode, contrast,
+    /// offset).
+    pub fn from_space(space: &ParameterSpace) -> Self {
         ParameterBounds {
-            physical: DEFAULT_PHYSICAL_BOUNDS[..mode.n_physical()].to_vec(),
-            contrast: DEFAULT_CONTRAST_BOUNDS,
-            offset: DEFAULT_OFFSET_BOUNDS,
+            physical: space.physical_bounds(),
+            contrast: space.contrast().bounds,
+            offset: space.offset().bounds,
         }
     }
 

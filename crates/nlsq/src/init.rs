@@ -4,7 +4,7 @@
 //! quantile rule (spec 02 §2.6). Fixed physical parameters are held at their values.
 
 use homodyne_model::Experiment;
-use homodyne_model::params::AnalysisMode;
+use homodyne_model::params::{AnalysisMode, ParameterSpace};
 use homodyne_model::scaling::quantile_estimates;
 use ndarray::ArrayView3;
 use serde::Serialize;
@@ -60,6 +60,23 @@ impl InitialValues {
         experiment.check_scaling(&self.contrast, &self.offset)?;
         Ok(mode)
     }
+}
+
+/// Build initial values from the parameter table: its physical start values and fixed
+/// flags, its bounds; contrast/offset as in [`initial_values`] (`scaling = None` ->
+/// per-angle quantile estimates from `c2`, a single value per list is replicated).
+/// Returns the start and the bounds the fit should use.
+pub fn initial_values_from_space(
+    experiment: &Experiment,
+    c2: ArrayView3<f64>,
+    space: &ParameterSpace,
+    scaling: Option<(&[f64], &[f64])>,
+) -> Result<(InitialValues, ParameterBounds), NlsqError> {
+    let bounds = ParameterBounds::from_space(space);
+    let start = space.start_values();
+    let mut values = initial_values(experiment, c2, space.mode(), Some(&start), scaling, &bounds)?;
+    values.fixed = space.fixed_mask();
+    Ok((values, bounds))
 }
 
 /// Build initial values: `physical = None` means the configuration's `values: null` ->

@@ -82,7 +82,8 @@ section! {
         pub run_id: Option<String> = None,
         /// Backend name or mapping (`backend_config.name` wins when present).
         pub backend: Option<CmcBackend> = None,
-        /// auto | constant | constant_averaged | individual.
+        /// auto | constant | constant_averaged | individual
+        /// ([`crate::choices::CmcPerAngleMode`]).
         pub per_angle_mode: String = "auto".into(),
         /// auto → averaged when n_phi ≥ this.
         pub constant_scaling_threshold: u64 = 3,

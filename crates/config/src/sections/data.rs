@@ -143,7 +143,7 @@ section! {
         pub frame_filtering: FrameFiltering = FrameFiltering::default(),
         /// `quality_filtering.enabled`.
         pub quality_filtering: QualityFiltering = QualityFiltering::default(),
-        /// "AND" (default) or "OR".
+        /// "AND" (default) or "OR"; see [`DataFiltering::criteria`].
         pub combine_criteria: String = "AND".into(),
         /// Empty selection → all indices.
         pub fallback_on_empty: bool = true,
@@ -152,25 +152,171 @@ section! {
     }
 }
 
+impl DataFiltering {
+    /// `combine_criteria` parsed by its owning enum (case-insensitive).
+    pub fn criteria(&self) -> Result<crate::choices::CombineCriteria, String> {
+        self.combine_criteria.parse()
+    }
+}
+
+// `quality_control` and `preprocessing` are read by the quality crate (through the
+// `homodyne` facade) straight from the source tree; the configuration cannot see that
+// crate, so these sections declare the same keys (its serde field names) to know them,
+// type-check them, and leave their defaults and the names of their choices (e.g.
+// `validation_level`) to the quality crate: `None` = the quality crate's default.
+
 section! {
-    /// `quality_control` (only `enabled` is read, by the loader).
+    /// `quality_control.reporting`.
+    pub struct QualityReporting {
+        /// Build a report.
+        pub generate_reports: Option<bool> = None,
+        /// Write the report JSON.
+        pub export_detailed_reports: Option<bool> = None,
+        /// Keep the stage results in the controller's history.
+        pub save_quality_history: Option<bool> = None,
+    }
+}
+
+section! {
+    /// `quality_control`: the quality controller's settings (quality crate
+    /// `QualityControlConfig`) plus the reference template's documentation blocks.
     pub struct QualityControl {
-        /// Loader quality control on/off.
+        /// Quality control on/off.
         pub enabled: bool = false,
-        /// Documentation only.
+        /// none | basic | standard | comprehensive (quality crate `ValidationLevel`).
+        pub validation_level: Option<String> = None,
+        /// disabled | conservative | aggressive (quality crate `RepairStrategy`).
+        pub auto_repair: Option<String> = None,
+        /// Pass threshold.
+        pub pass_threshold: Option<f64> = None,
+        /// Warn threshold.
+        pub warn_threshold: Option<f64> = None,
+        /// Excellent threshold.
+        pub excellent_threshold: Option<f64> = None,
+        /// Validate the raw stage.
+        pub enable_raw_validation: Option<bool> = None,
+        /// Validate the filtered stage.
+        pub enable_filtering_validation: Option<bool> = None,
+        /// Validate the preprocessed stage.
+        pub enable_preprocessing_validation: Option<bool> = None,
+        /// Validate the final stage.
+        pub enable_final_validation: Option<bool> = None,
+        /// Repair NaN values.
+        pub repair_nan_values: Option<bool> = None,
+        /// median | interpolate | zero (quality crate `NanRepairMethod`).
+        pub nan_repair_method: Option<String> = None,
+        /// Cap infinite values.
+        pub repair_infinite_values: Option<bool> = None,
+        /// Replace negative values (aggressive only).
+        pub repair_negative_correlations: Option<bool> = None,
+        /// Replacement for negative values.
+        pub negative_floor: Option<f64> = None,
+        /// Rescale badly scaled data.
+        pub repair_scaling_issues: Option<bool> = None,
+        /// Accepted, no effect.
+        pub repair_format_inconsistencies: Option<bool> = None,
+        /// Accepted, no effect.
+        pub cache_validation_results: Option<bool> = None,
+        /// Accepted, no effect.
+        pub incremental_validation: Option<bool> = None,
+        /// Accepted, no effect.
+        pub parallel_validation: Option<bool> = None,
+        /// `reporting.*`.
+        pub reporting: QualityReporting = QualityReporting::default(),
+        /// Documentation only (reference template).
         pub angle_quality: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
-        /// Documentation only.
+        /// Documentation only (reference template).
         pub multi_angle_validation: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
     }
 }
 
 section! {
-    /// `preprocessing` (undocumented loader feature; off by default).
+    /// `preprocessing.stages.correct_diagonal`.
+    pub struct DiagonalStage {
+        /// Stage on/off.
+        pub enabled: Option<bool> = None,
+        /// basic | statistical | interpolation (quality crate).
+        pub method: Option<String> = None,
+        /// Window size.
+        pub window_size: Option<u64> = None,
+        /// median | mean | trimmed_mean (quality crate).
+        pub estimator: Option<String> = None,
+        /// Trim fraction.
+        pub trim_fraction: Option<f64> = None,
+    }
+}
+
+section! {
+    /// `preprocessing.stages.normalize_data`.
+    pub struct NormalizeStage {
+        /// Stage on/off.
+        pub enabled: Option<bool> = None,
+        /// Normalisation method (quality crate).
+        pub method: Option<String> = None,
+        /// Percentile range `[low, high]`.
+        pub percentile_range: Option<Vec<f64>> = None,
+    }
+}
+
+section! {
+    /// `preprocessing.stages.reduce_noise`.
+    pub struct NoiseStage {
+        /// Stage on/off.
+        pub enabled: Option<bool> = None,
+        /// none | median | gaussian (quality crate).
+        pub method: Option<String> = None,
+        /// Kernel size.
+        pub kernel_size: Option<u64> = None,
+        /// Gaussian sigma.
+        pub sigma: Option<f64> = None,
+        /// Gaussian truncation.
+        pub truncate: Option<f64> = None,
+    }
+}
+
+section! {
+    /// A preprocessing stage with only a switch.
+    pub struct SwitchStage {
+        /// Stage on/off.
+        pub enabled: Option<bool> = None,
+    }
+}
+
+section! {
+    /// `preprocessing.stages`.
+    pub struct PreprocessingStages {
+        /// Diagonal correction.
+        pub correct_diagonal: DiagonalStage = DiagonalStage::default(),
+        /// Normalisation.
+        pub normalize_data: NormalizeStage = NormalizeStage::default(),
+        /// Noise reduction.
+        pub reduce_noise: NoiseStage = NoiseStage::default(),
+        /// Format standardisation.
+        pub standardize_format: SwitchStage = SwitchStage::default(),
+        /// Output validation.
+        pub validate_output: SwitchStage = SwitchStage::default(),
+    }
+}
+
+section! {
+    /// `preprocessing` (undocumented loader feature; off by default): the quality
+    /// crate's `PreprocessingConfig` keys.
     pub struct Preprocessing {
         /// Preprocessing pipeline on/off.
         pub enabled: bool = false,
-        /// Stage settings, passed through unchanged.
-        #[serde(flatten)]
-        pub settings: BTreeMap<String, serde_json::Value> = BTreeMap::new(),
+        /// Stop at the first failing stage.
+        pub abort_on_error: Option<bool> = None,
+        /// Log progress.
+        pub progress_reporting: Option<bool> = None,
+        /// Keep intermediate arrays.
+        pub cache_intermediates: Option<bool> = None,
+        /// Chunk size.
+        pub chunk_size: Option<u64> = None,
+        /// Write `preprocessing_provenance.json`.
+        pub save_provenance: Option<bool> = None,
+        /// Return the input when a stage fails.
+        pub fallback_on_failure: Option<bool> = None,
+        /// `stages.*`.
+        pub stages: PreprocessingStages = PreprocessingStages::default(),
     }
 }

@@ -1,6 +1,7 @@
 //! `optimization.nlsq` and its sub-blocks (spec 06 §6.2, 03_nlsq.md, 02 §2.5).
 //! Defaults are the laminar template's values.
 
+use homodyne_model::scaling::PerAngleMode;
 use std::collections::BTreeMap;
 
 section! {
@@ -24,7 +25,8 @@ section! {
         pub trust_region_scale: f64 = 1.0,
         /// Solver verbosity (bool or level).
         pub verbose: serde_json::Value = serde_json::Value::Bool(false),
-        /// Robust loss: linear, soft_l1, huber, cauchy, arctan.
+        /// Robust loss (linear, soft_l1, huber, cauchy, arctan): a choice of the fitting
+        /// crate, validated by the `homodyne` facade with the run's own parse.
         pub loss: String = "soft_l1".into(),
         /// Robust-loss scale.
         pub f_scale: f64 = 1.0,
@@ -36,7 +38,9 @@ section! {
         pub use_streaming: bool = false,
         /// Memory threshold in GB (undocumented).
         pub memory_threshold_gb: Option<f64> = None,
-        /// Strategy override (`standard|large|chunked|streaming`); see also `performance.strategy_override`.
+        /// Strategy override (`standard|large|chunked|streaming`; see also
+        /// `performance.strategy_override`): a choice of the fitting crate, validated by the
+        /// `homodyne` facade with the run's own parse.
         pub strategy: Option<String> = None,
         /// Force the stratified least-squares path (warns).
         pub force_stratified_ls: Option<bool> = None,
@@ -146,7 +150,8 @@ section! {
     pub struct AntiDegeneracy {
         /// On/off.
         pub enable: bool = true,
-        /// auto | constant | individual | fourier (also auto_averaged, fixed_constant).
+        /// One of [`homodyne_model::scaling::PerAngleMode::ACCEPTED`]; see
+        /// [`AntiDegeneracy::scaling_mode`].
         pub per_angle_mode: String = "auto".into(),
         /// auto → averaged when n_phi ≥ this.
         pub constant_scaling_threshold: u64 = 3,
@@ -162,6 +167,14 @@ section! {
         pub gradient_monitoring: GradientMonitoring = GradientMonitoring::default(),
         /// `shear_weighting.*`.
         pub shear_weighting: ShearWeighting = ShearWeighting::default(),
+    }
+}
+
+impl AntiDegeneracy {
+    /// `per_angle_mode` parsed by the model's [`PerAngleMode`] (what validation and the
+    /// run both use).
+    pub fn scaling_mode(&self) -> Result<PerAngleMode, String> {
+        self.per_angle_mode.parse()
     }
 }
 

@@ -81,7 +81,8 @@ section! {
         pub min: Option<f64> = None,
         /// Upper bound.
         pub max: Option<f64> = None,
-        /// Prior distribution type (default TruncatedNormal).
+        /// Prior distribution type (default TruncatedNormal), read by
+        /// [`homodyne_model::PriorKind`]'s parser.
         pub r#type: Option<String> = None,
         /// Prior location (default mid-range).
         pub prior_mu: Option<f64> = None,
@@ -110,8 +111,9 @@ section! {
 }
 
 section! {
-    /// `parameter_space`.
-    pub struct ParameterSpace {
+    /// `parameter_space` as written. The resolved table is the model's
+    /// [`homodyne_model::ParameterSpace`] ([`crate::Config::parameter_space`]).
+    pub struct ParameterSpaceConfig {
         /// Model label (`static` / `laminar_flow`), informational.
         pub model: Option<String> = None,
         /// Per-parameter bounds and priors, overriding the defaults of 02 §2.2.
