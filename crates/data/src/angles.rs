@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Normalise an angle in degrees to (−180, 180]: `φ mod 360`, minus 360 when above 180
 /// (so −180 → 180, 210 → −150, 360 → 0), with Python's modulo semantics.
-pub fn normalize_phi(phi: f64) -> f64 {
+pub(crate) fn normalize_phi(phi: f64) -> f64 {
     let mut r = phi.rem_euclid(360.0);
     if r > 180.0 {
         r -= 360.0;
@@ -18,7 +18,10 @@ pub fn normalize_phi(phi: f64) -> f64 {
 /// One `phi_filtering.target_ranges` entry, in degrees (inclusive at both ends).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhiRange {
+    /// Lower bound (degrees); normalised to (−180, 180] before comparing.
     pub min_angle: f64,
+    /// Upper bound (degrees); normalised to (−180, 180] before comparing. A normalised
+    /// upper bound below the lower one makes the range wrap through ±180.
     pub max_angle: f64,
 }
 
@@ -53,7 +56,9 @@ impl PhiRange {
 /// The CLI `phi_filtering` options.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhiFilterOptions {
+    /// Whether filtering is applied at all (off: every angle is kept).
     pub enabled: bool,
+    /// Ranges an angle must fall in (any of them) to be kept; empty keeps every angle.
     pub target_ranges: Vec<PhiRange>,
 }
 
@@ -62,7 +67,7 @@ const REFERENCE_ANGLES: [f64; 9] = [0.0, 30.0, 45.0, 60.0, 90.0, 120.0, 135.0, 1
 
 /// Indices of the (normalised) angles kept by `options`, in their original order.
 /// Disabled filtering, no ranges, or no match keep every angle (the last with a warning).
-pub fn phi_filter_indices(phi_normalized: &[f64], options: &PhiFilterOptions) -> Vec<usize> {
+pub(crate) fn phi_filter_indices(phi_normalized: &[f64], options: &PhiFilterOptions) -> Vec<usize> {
     let all: Vec<usize> = (0..phi_normalized.len()).collect();
     if !options.enabled || options.target_ranges.is_empty() {
         return all;
@@ -90,7 +95,7 @@ pub fn phi_filter_indices(phi_normalized: &[f64], options: &PhiFilterOptions) ->
 }
 
 /// Warn about angles whose magnitude exceeds a full turn (probably not degrees).
-pub fn warn_on_large_angles(phi: &[f64]) {
+pub(crate) fn warn_on_large_angles(phi: &[f64]) {
     if let Some(big) = phi.iter().find(|p| p.abs() > 360.0) {
         tracing::warn!(phi = big, "phi angle beyond ±360 degrees; check the units");
     }

@@ -30,7 +30,7 @@ fn first_row(src: &H5Source, name: &str) -> DataResult<Vec<f64>> {
 }
 
 /// Every matrix of the file with its (q, phi) label, in key order.
-pub fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix>> {
+pub(crate) fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix>> {
     let q = first_row(src, APS_OLD_Q_LIST)?;
     let phi = first_row(src, APS_OLD_PHI_LIST)?;
     if q.len() != phi.len() {

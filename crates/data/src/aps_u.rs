@@ -3,8 +3,10 @@
 //! The i-th alphabetically sorted `c2_*` key belongs to the i-th entry of
 //! `processed_bins` (1-based bin ids; the key's number is a position, not a bin id). When
 //! `xpcs/qmap/dynamic_index_mapping` exists, bin b is the natural index
-//! `mapping[b−1] = q_idx·n_phi + phi_idx` (DECISIONS 8; the reference ignores the mapping
-//! and mislabels data whenever a bin is empty); without it, the natural index is `b − 1`.
+//! `mapping[b−1] = q_idx·n_phi + phi_idx`; without it, the natural index is `b − 1`.
+//! The mapping matters because the correlator's bin ids skip empty (q, phi) cells: once a
+//! cell is empty, bin b is no longer grid cell b − 1. The reference ignores the mapping
+//! and so mislabels the data of such files.
 
 use crate::error::{DataError, DataResult};
 use crate::hdf5_io::H5Source;
@@ -27,7 +29,7 @@ fn one_dimensional(src: &H5Source, name: &str) -> DataResult<Vec<f64>> {
 
 /// Every matrix of the file with its (q, phi) label, in key order. Bins whose index does
 /// not map into the q/phi grid are skipped with a warning.
-pub fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix>> {
+pub(crate) fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix>> {
     let q_list = one_dimensional(src, APS_U_Q_LIST)?;
     let phi_list = one_dimensional(src, APS_U_PHI_LIST)?;
     let bins = src.read_i64_flat(APS_U_PROCESSED_BINS)?;

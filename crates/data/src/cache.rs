@@ -1,6 +1,7 @@
-//! NPZ cache of loaded (symmetrised, frame-sliced, not diagonal-corrected) data
-//! (05_data.md §5.9): file-name template rendering, the metadata JSON, atomic writing and
-//! validated reading. A cache whose q, frames, dt, source file or selection differ from
+//! NPZ cache of loaded (symmetrised, frame-sliced, not diagonal-corrected) data, in the
+//! reference's schema (arrays `wavevector_q_list`, `phi_angles_list`, `t1`, `t2`, `c2_exp`
+//! and the JSON string `cache_metadata_json`): file-name template rendering, the metadata
+//! JSON, atomic writing and validated reading. A cache whose q, frames, dt, source file or selection differ from
 //! what is asked — or that is corrupt, truncated or foreign — is reported as stale so the
 //! caller rebuilds it; it is never used silently.
 
@@ -14,11 +15,9 @@ use crate::error::{DataError, DataResult};
 use crate::npz::{NpzReader, NpzWriter};
 
 /// Version string written in the metadata (the reference's).
-pub const CACHE_VERSION: &str = "2.0";
-/// Name of the metadata array.
+pub(crate) const CACHE_VERSION: &str = "2.0";
+/// Name of the NPZ entry holding the cache metadata (a 0-d unicode array of JSON).
 pub const METADATA_KEY: &str = "cache_metadata_json";
-/// Default template of the reference.
-pub const DEFAULT_CACHE_TEMPLATE: &str = "cached_c2_frames_${start_frame}_${end_frame}.npz";
 
 /// Where and how to cache loaded data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,7 +31,7 @@ pub struct CacheOptions {
 }
 
 /// Rewrite legacy `{var}` / `{var:.4f}` placeholders as `${var}`.
-pub fn migrate_template(template: &str) -> String {
+pub(crate) fn migrate_template(template: &str) -> String {
     let chars: Vec<char> = template.chars().collect();
     let mut out = String::with_capacity(template.len() + 8);
     let mut i = 0;
@@ -116,7 +115,7 @@ fn safe_substitute(template: &str, lookup: impl Fn(&str) -> Option<String>) -> S
 /// Render the cache file name: `${wavevector_q}` as `{q:.4f}`, `${start_frame}` and
 /// `${end_frame}` as configured (−1 stays "-1"). A name that is empty, contains a path
 /// separator, `..` or NUL — anything that would leave the cache folder — is an error.
-pub fn render_cache_filename(
+pub(crate) fn render_cache_filename(
     template: &str,
     wavevector_q: f64,
     start_frame: i64,
@@ -152,7 +151,7 @@ pub fn render_cache_filename(
 }
 
 /// Full path of the cache file for these settings.
-pub fn cache_file_path(
+pub(crate) fn cache_file_path(
     cache: &CacheOptions,
     wavevector_q: f64,
     start_frame: i64,
@@ -171,15 +170,24 @@ pub fn cache_file_path(
 /// this port adds to detect stale caches (absent from caches the reference wrote).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CacheMetadata {
+    /// The configured target wavevector q (Å⁻¹).
     pub config_wavevector_q: f64,
+    /// Mean q of the cached pairs (NaN values left out); `None` when there are none.
     pub actual_wavevector_q: Option<f64>,
+    /// Spread of the cached q values (the population standard deviation, under the
+    /// reference's name); 0 for fewer than two values.
     pub q_variance: Option<f64>,
+    /// Number of cached (q, phi) pairs.
     pub q_count: usize,
+    /// Configured start frame (1-based).
     pub start_frame: i64,
     /// Configured end frame with −1 resolved to `n_t + start_frame − 1`.
     pub end_frame: i64,
+    /// Number of cached angles.
     pub phi_count: usize,
+    /// Cache schema version (`"2.0"`, the reference's).
     pub cache_version: String,
+    /// Whether only the selected q ring was cached (always true here).
     pub selective_q_caching: bool,
     /// Frame time the time arrays were built with (added by this port).
     #[serde(default)]
@@ -187,9 +195,10 @@ pub struct CacheMetadata {
     /// `end_frame` exactly as configured (−1 kept; added by this port).
     #[serde(default)]
     pub requested_end_frame: Option<i64>,
-    /// File name and size of the data file the cache was built from (added by this port).
+    /// File name of the data file the cache was built from (added by this port).
     #[serde(default)]
     pub source_file: Option<String>,
+    /// Size in bytes of that data file (added by this port).
     #[serde(default)]
     pub source_size_bytes: Option<u64>,
     /// Fingerprint of the selection options (q tolerance, data_filtering; added by this port).
@@ -199,21 +208,21 @@ pub struct CacheMetadata {
 
 /// What a cache must match to be reused.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CacheExpectation {
-    pub config_wavevector_q: f64,
-    pub start_frame: i64,
-    pub end_frame: i64,
-    pub dt: f64,
-    pub source_file: String,
+pub(crate) struct CacheExpectation {
+    pub(crate) config_wavevector_q: f64,
+    pub(crate) start_frame: i64,
+    pub(crate) end_frame: i64,
+    pub(crate) dt: f64,
+    pub(crate) source_file: String,
     /// Size of the data file; `None` when it no longer exists (the cache is then matched
     /// on the file name only, with a warning).
-    pub source_size_bytes: Option<u64>,
-    pub selection_key: String,
+    pub(crate) source_size_bytes: Option<u64>,
+    pub(crate) selection_key: String,
 }
 
 impl CacheExpectation {
     /// Build the metadata to store with `data` loaded under these settings.
-    pub fn metadata_for(&self, data: &XpcsData) -> CacheMetadata {
+    pub(crate) fn metadata_for(&self, data: &XpcsData) -> CacheMetadata {
         let q: Vec<f64> = data
             .wavevector_q_list
             .iter()
@@ -252,7 +261,7 @@ impl CacheExpectation {
     }
 
     /// Why `meta` (with time axis `t1`) does not match, or `None` when the cache is usable.
-    pub fn mismatch(&self, meta: &CacheMetadata, t1: &Array1<f64>) -> Option<String> {
+    pub(crate) fn mismatch(&self, meta: &CacheMetadata, t1: &Array1<f64>) -> Option<String> {
         if (meta.config_wavevector_q - self.config_wavevector_q).abs() > 1e-8 {
             return Some(format!(
                 "cached for q={} but q={} is configured",
@@ -325,7 +334,7 @@ fn rel_diff(a: f64, b: f64) -> f64 {
 
 /// Write `data` (expected uncorrected) and `meta` to `path`: to a temporary name in the
 /// same folder first, then renamed, so readers never see a partial cache.
-pub fn write_cache(
+pub(crate) fn write_cache(
     path: &Path,
     data: &XpcsData,
     meta: &CacheMetadata,
@@ -379,10 +388,15 @@ pub fn write_cache(
 /// Arrays of a cache or data NPZ file, checked for shape consistency and finiteness.
 #[derive(Debug, Clone)]
 pub struct NpzContents {
+    /// q of each pair (Å⁻¹).
     pub wavevector_q_list: Array1<f64>,
+    /// phi of each pair (degrees, as stored).
     pub phi_angles_list: Array1<f64>,
+    /// Time axis of the first index (1-D).
     pub t1: Array1<f64>,
+    /// Time axis of the second index (1-D).
     pub t2: Array1<f64>,
+    /// `(n_phi, n_t, n_t)` correlation matrices, all finite.
     pub c2_exp: Array3<f64>,
     /// `None` when the file has no `cache_metadata_json`.
     pub metadata: Option<CacheMetadata>,
@@ -492,7 +506,7 @@ pub fn read_npz_contents(path: &Path, require_metadata: bool) -> DataResult<NpzC
 
 /// Read the cache at `path` and check it against `expect`. `Ok(Err(reason))` means the
 /// cache is readable but stale/foreign; `Err` means it is unreadable.
-pub fn read_cache(
+pub(crate) fn read_cache(
     path: &Path,
     expect: &CacheExpectation,
     data_path: &Path,
@@ -532,6 +546,9 @@ pub fn read_cache(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Default template of the reference.
+    const DEFAULT_CACHE_TEMPLATE: &str = "cached_c2_frames_${start_frame}_${end_frame}.npz";
 
     #[test]
     fn template_rendering() {

@@ -57,6 +57,7 @@ pub struct XpcsData {
     pub c2_exp: Array3<f64>,
     /// Frame time (s).
     pub dt: f64,
+    /// Where the data came from and what has been applied to them.
     pub source: SourceInfo,
 }
 
@@ -99,7 +100,7 @@ impl XpcsData {
 
 /// Normalise every angle to (−180, 180] (always) and keep those in
 /// `phi_filtering.target_ranges` (when enabled), preserving order.
-pub fn apply_phi_filtering(data: XpcsData, options: &PhiFilterOptions) -> XpcsData {
+pub(crate) fn apply_phi_filtering(data: XpcsData, options: &PhiFilterOptions) -> XpcsData {
     warn_on_large_angles(data.phi_angles_list.as_slice().unwrap_or(&[]));
     let mut data = data;
     data.phi_angles_list.mapv_inplace(normalize_phi);

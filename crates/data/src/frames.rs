@@ -11,7 +11,9 @@ use crate::error::{DataError, DataResult};
 /// A resolved, non-empty frame window: 0-based `start`, exclusive `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameWindow {
+    /// First frame of the window (0-based).
     pub start: usize,
+    /// One past the last frame of the window (0-based, exclusive).
     pub end: usize,
 }
 
@@ -30,7 +32,7 @@ impl FrameWindow {
 /// Resolve 1-based inclusive `start_frame`..`end_frame` (`end_frame < 0` = last frame) on
 /// `n_frames` frames: `start = max(start_frame, 1) − 1`, `end = min(end_frame, n_frames)`.
 /// Clamping is reported with a warning; an empty window is [`DataError::FramesOutOfRange`].
-pub fn resolve_frames(
+pub(crate) fn resolve_frames(
     start_frame: i64,
     end_frame: i64,
     n_frames: usize,
@@ -72,7 +74,7 @@ pub fn resolve_frames(
 
 /// `numpy.linspace(0, dt·(n−1), n)`: `t[i] = i·step` with `step = dt(n−1)/(n−1)` and the
 /// last point set exactly to `dt·(n−1)`.
-pub fn time_array(n: usize, dt: f64) -> Array1<f64> {
+pub(crate) fn time_array(n: usize, dt: f64) -> Array1<f64> {
     if n == 0 {
         return Array1::zeros(0);
     }

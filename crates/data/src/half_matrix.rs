@@ -12,29 +12,31 @@ use crate::frames::FrameWindow;
 use crate::hdf5_io::H5Source;
 
 /// A stored matrix as read from disk, in its own precision (row-major, `n × n`).
-pub enum StoredMatrix {
+pub(crate) enum StoredMatrix {
+    /// float32 storage.
     F32(Vec<f32>),
+    /// float64 storage.
     F64(Vec<f64>),
 }
 
 /// What reconstruction noticed about one matrix.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct ReconstructionStats {
+pub(crate) struct ReconstructionStats {
     /// Number of non-finite values in the reconstructed window.
-    pub non_finite: usize,
+    pub(crate) non_finite: usize,
     /// Whether the stored lower triangle held non-zero values (a full, not half, matrix).
-    pub lower_triangle_nonzero: bool,
+    pub(crate) lower_triangle_nonzero: bool,
 }
 
 /// Largest f64 stack of selected matrices the loader allocates (64 GiB): a corrupt or
 /// hostile shape is an error, not an out-of-memory abort.
-pub const MAX_STACK_BYTES: u64 = 64 << 30;
+pub(crate) const MAX_STACK_BYTES: u64 = 64 << 30;
 
 /// Side of the square tiles used while mirroring.
 const TILE: usize = 64;
 
 /// Check that `dataset` is a square 2-D matrix and return its size.
-pub fn square_size(src: &H5Source, name: &str, ds: &Dataset) -> DataResult<usize> {
+pub(crate) fn square_size(src: &H5Source, name: &str, ds: &Dataset) -> DataResult<usize> {
     let shape: Vec<usize> = ds.shape().iter().map(|&d| d as usize).collect();
     if shape.len() != 2 || shape[0] != shape[1] || shape[0] == 0 {
         return Err(DataError::BadMatrixShape {
@@ -48,7 +50,7 @@ pub fn square_size(src: &H5Source, name: &str, ds: &Dataset) -> DataResult<usize
 }
 
 /// Read one stored matrix (float32 or float64, any filter the reader knows plus LZF).
-pub fn read_stored(src: &H5Source, name: &str, ds: &Dataset) -> DataResult<StoredMatrix> {
+pub(crate) fn read_stored(src: &H5Source, name: &str, ds: &Dataset) -> DataResult<StoredMatrix> {
     match ds.dtype() {
         Datatype::FloatingPoint { size: 4, .. } => {
             let a = ds
@@ -85,7 +87,7 @@ fn into_vec<T: Clone>(a: ndarray::ArrayD<T>) -> Vec<T> {
 }
 
 /// Rebuild the window `w` of a stored `n × n` half matrix into `out` (`w.len()²`, row-major).
-pub fn reconstruct_into(
+pub(crate) fn reconstruct_into(
     stored: &StoredMatrix,
     n: usize,
     w: FrameWindow,
@@ -98,7 +100,7 @@ pub fn reconstruct_into(
 }
 
 /// Generic reconstruction in the stored type `T`, widened to f64 on write.
-pub fn reconstruct_typed<T>(
+pub(crate) fn reconstruct_typed<T>(
     h: &[T],
     n: usize,
     w: FrameWindow,
@@ -145,7 +147,7 @@ where
 /// Read the matrices `names` (all of the same size), rebuild the frame window chosen by
 /// `window_of(n_frames)` in parallel, and stack them as `(names.len(), m, m)` f64.
 /// Returns the stack, the window and the stored size.
-pub fn read_window_stack(
+pub(crate) fn read_window_stack(
     src: &H5Source,
     names: &[String],
     window_of: impl FnOnce(usize) -> DataResult<FrameWindow>,

@@ -11,12 +11,14 @@ use crate::lzf_filter::registry_with_lzf;
 
 /// Largest single dataset read accepted (a 32768 x 32768 float32 matrix): a corrupt or
 /// hostile shape fails with an error instead of exhausting memory.
-pub const MAX_DATASET_READ_BYTES: usize = 4 << 30;
+pub(crate) const MAX_DATASET_READ_BYTES: usize = 4 << 30;
 
-/// An open HDF5 file together with its path, for error messages.
+/// An open HDF5 file (read with the LZF filter available) together with its path, for
+/// error messages. Pass it to `detect_layout` and `labelled_matrices` (crate root) to see
+/// how a file is labelled.
 pub struct H5Source {
-    pub path: PathBuf,
-    pub file: Hdf5File,
+    pub(crate) path: PathBuf,
+    pub(crate) file: Hdf5File,
 }
 
 impl H5Source {
@@ -50,7 +52,7 @@ impl H5Source {
 
     /// Whether a dataset exists at `name`. A missing object is `Ok(false)`; a file that
     /// cannot be parsed on the way (truncated, corrupt) is an error naming `name`.
-    pub fn has_dataset(&self, name: &str) -> DataResult<bool> {
+    pub(crate) fn has_dataset(&self, name: &str) -> DataResult<bool> {
         match self.file.dataset(name) {
             Ok(_) => Ok(true),
             Err(e) if is_not_found(&e) => Ok(false),
@@ -59,7 +61,7 @@ impl H5Source {
     }
 
     /// Whether a group exists at `name` (errors as for [`H5Source::has_dataset`]).
-    pub fn has_group(&self, name: &str) -> DataResult<bool> {
+    pub(crate) fn has_group(&self, name: &str) -> DataResult<bool> {
         match self.file.group(name) {
             Ok(_) => Ok(true),
             Err(e) if is_not_found(&e) => Ok(false),
@@ -68,7 +70,7 @@ impl H5Source {
     }
 
     /// The dataset at `name`, or [`DataError::MissingDataset`].
-    pub fn dataset(&self, name: &str) -> DataResult<hdf5_reader::Dataset> {
+    pub(crate) fn dataset(&self, name: &str) -> DataResult<hdf5_reader::Dataset> {
         self.file.dataset(name).map_err(|e| {
             if is_not_found(&e) {
                 DataError::MissingDataset {
@@ -83,7 +85,7 @@ impl H5Source {
 
     /// Names of the datasets directly inside group `name`, sorted bytewise (the order
     /// h5py's `group.keys()` gives for files without creation-order tracking).
-    pub fn sorted_dataset_names(&self, name: &str) -> DataResult<Vec<String>> {
+    pub(crate) fn sorted_dataset_names(&self, name: &str) -> DataResult<Vec<String>> {
         let group = self.file.group(name).map_err(|e| {
             if is_not_found(&e) {
                 DataError::MissingDataset {
@@ -100,7 +102,7 @@ impl H5Source {
     }
 
     /// Read a numeric dataset of any integer or float type as f64, flattened, with its shape.
-    pub fn read_f64_flat(&self, name: &str) -> DataResult<(Vec<f64>, Vec<usize>)> {
+    pub(crate) fn read_f64_flat(&self, name: &str) -> DataResult<(Vec<f64>, Vec<usize>)> {
         let ds = self.dataset(name)?;
         let shape: Vec<usize> = ds.shape().iter().map(|&d| d as usize).collect();
         let values: Vec<f64> = match ds.dtype().clone() {
@@ -126,7 +128,7 @@ impl H5Source {
 
     /// Read an integer-valued dataset (bins, index maps) as i64, flattened. Float storage is
     /// accepted when every value is integral.
-    pub fn read_i64_flat(&self, name: &str) -> DataResult<Vec<i64>> {
+    pub(crate) fn read_i64_flat(&self, name: &str) -> DataResult<Vec<i64>> {
         let (values, _) = self.read_f64_flat(name)?;
         values
             .into_iter()
@@ -154,7 +156,7 @@ impl H5Source {
     }
 
     /// Map a reader error on `dataset` to [`DataError::Hdf5Read`].
-    pub fn read_error(&self, dataset: &str, e: hdf5_reader::error::Error) -> DataError {
+    pub(crate) fn read_error(&self, dataset: &str, e: hdf5_reader::error::Error) -> DataError {
         DataError::Hdf5Read {
             path: self.path.clone(),
             dataset: dataset.to_string(),

@@ -9,7 +9,7 @@ use crate::data::XpcsData;
 use crate::error::{DataError, DataResult};
 
 /// Python `%.8e`: mantissa with 8 decimals, exponent signed with at least two digits.
-pub fn format_percent_e8(v: f64) -> String {
+pub(crate) fn format_percent_e8(v: f64) -> String {
     if !v.is_finite() {
         return if v.is_nan() {
             "nan".into()

@@ -1,5 +1,6 @@
-//! Detection of the HDF5 layout written by the APS correlators (05_data.md §5.3) and the
-//! common description of what a layout offers: one labelled half matrix per (q, phi) pair.
+//! Detection of the HDF5 layout written by the APS correlators (APS-U or the legacy APS
+//! layout, told apart by the datasets and groups each must contain) and the common
+//! description of what a layout offers: one labelled half matrix per (q, phi) pair.
 
 use crate::error::{DataError, DataResult};
 use crate::hdf5_io::H5Source;
@@ -34,14 +35,22 @@ pub struct LabelledMatrix {
     pub phi: f64,
 }
 
-pub const APS_U_Q_LIST: &str = "xpcs/qmap/dynamic_v_list_dim0";
-pub const APS_U_PHI_LIST: &str = "xpcs/qmap/dynamic_v_list_dim1";
-pub const APS_U_INDEX_MAPPING: &str = "xpcs/qmap/dynamic_index_mapping";
-pub const APS_U_PROCESSED_BINS: &str = "xpcs/twotime/processed_bins";
-pub const APS_U_CORRELATION_MAP: &str = "xpcs/twotime/correlation_map";
-pub const APS_OLD_Q_LIST: &str = "xpcs/dqlist";
-pub const APS_OLD_PHI_LIST: &str = "xpcs/dphilist";
-pub const APS_OLD_C2_GROUP: &str = "exchange/C2T_all";
+/// APS-U: q value of each q index of the grid.
+pub(crate) const APS_U_Q_LIST: &str = "xpcs/qmap/dynamic_v_list_dim0";
+/// APS-U: phi value of each phi index of the grid.
+pub(crate) const APS_U_PHI_LIST: &str = "xpcs/qmap/dynamic_v_list_dim1";
+/// APS-U (optional): grid cell (`q_idx·n_phi + phi_idx`) of each processed bin.
+pub(crate) const APS_U_INDEX_MAPPING: &str = "xpcs/qmap/dynamic_index_mapping";
+/// APS-U: 1-based id of the bin of each stored matrix, in key order.
+pub(crate) const APS_U_PROCESSED_BINS: &str = "xpcs/twotime/processed_bins";
+/// APS-U: group of the stored half matrices (`c2_*`).
+pub(crate) const APS_U_CORRELATION_MAP: &str = "xpcs/twotime/correlation_map";
+/// APS-old: q label of each matrix (shape (1, N)).
+pub(crate) const APS_OLD_Q_LIST: &str = "xpcs/dqlist";
+/// APS-old: phi label of each matrix (shape (1, N)).
+pub(crate) const APS_OLD_PHI_LIST: &str = "xpcs/dphilist";
+/// APS-old: group of the stored half matrices.
+pub(crate) const APS_OLD_C2_GROUP: &str = "exchange/C2T_all";
 
 /// Detect the layout: APS-U when the dynamic q list and the correlation-map group exist,
 /// APS-old when dqlist, dphilist and C2T_all exist, otherwise [`DataError::UnknownLayout`].

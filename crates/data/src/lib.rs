@@ -5,14 +5,17 @@
 //! fills a [`LoadOptions`] and calls [`load_xpcs_data`], then [`exclude_t0`] before fitting.
 //!
 //! Pipeline ([`load_xpcs_data`]): `.npz` data file → read as is; else a valid cache →
-//! used; else HDF5 → layout detected, every matrix labelled (APS-U through
-//! `dynamic_index_mapping`, DECISIONS 8), q ring and `data_filtering` chosen on labels,
-//! only the selected matrices read and decompressed in parallel, rebuilt on the frame
-//! window, cache written (temp file + rename); then 'basic' diagonal correction
+//! used; else HDF5 → layout detected, every matrix labelled with its (q, phi) pair (APS-U
+//! through `dynamic_index_mapping`, see below), q ring and `data_filtering` chosen on
+//! labels, only the selected matrices read and decompressed in parallel, rebuilt on the
+//! frame window, cache written (temp file + rename); then 'basic' diagonal correction
 //! (`homodyne_model::diagonal`), phi normalised to (−180, 180] and `phi_filtering` applied.
 //!
 //! Where this crate departs from the reference (homodyne 2.23), on purpose:
-//! * APS-U bins honour `xpcs/qmap/dynamic_index_mapping` (DECISIONS 8).
+//! * APS-U bins honour `xpcs/qmap/dynamic_index_mapping`. The correlator's bin ids skip
+//!   empty (q, phi) cells, so once a cell is empty, bin b is no longer grid cell b − 1; the
+//!   mapping says which cell each bin is. The reference ignores it and then labels such
+//!   files' matrices with the wrong q and phi.
 //! * Caches record dt, the configured end frame, the source file name/size and the
 //!   selection options; a cache that differs in any of them, or is corrupt, truncated,
 //!   pickled or written without that provenance (e.g. by the reference), is rebuilt with a
@@ -24,34 +27,57 @@
 //!   (normalising its bounds would turn it into [180, 180]).
 //! * APS-old "10 closest q" fallback keeps the file order of those pairs.
 //!
-//! LZF (HDF5 filter 32000) is decoded with the `lzf` crate through `hdf5-reader`'s own
-//! filter registry (see [`lzf_filter`]); no C library is involved.
+//! LZF (HDF5 filter 32000, used by the APS correlator for every two-time matrix) is
+//! decoded with the `lzf` crate through `hdf5-reader`'s own filter registry; no C library
+//! is involved.
+//!
+//! # Public API
+//!
+//! All modules are private; everything callers may use is re-exported here:
+//!
+//! * Loading: [`LoadOptions`] with its parts [`CacheOptions`], [`DataFilterOptions`]
+//!   ([`ValueRange`], [`CombineCriteria`]) and [`PhiFilterOptions`] ([`PhiRange`]);
+//!   [`load_xpcs_data`] (the full pipeline), and its steps [`load_uncorrected`],
+//!   [`read_hdf5`] and [`apply_diagonal_correction`].
+//! * The result: [`XpcsData`], its provenance [`SourceInfo`] / [`SourceKind`] /
+//!   [`FrameWindow`] / [`Layout`], and [`exclude_t0`] applied before fitting.
+//! * Inspecting an HDF5 file: [`H5Source`], [`detect_layout`], [`labelled_matrices`]
+//!   ([`LabelledMatrix`]).
+//! * Files: [`write_label_lists`] (the `phi_angles_list.txt` / `wavevector_q_list.txt`
+//!   the reference writes), the cache schema ([`read_npz_contents`], [`NpzContents`],
+//!   [`CacheMetadata`], [`METADATA_KEY`]) and the NPZ format itself ([`NpzReader`],
+//!   [`NpzWriter`], [`NpyHeader`], [`NpyDtype`]).
+//! * Errors: [`DataError`], [`DataResult`].
 
-pub mod angles;
-pub mod aps_old;
-pub mod aps_u;
-pub mod cache;
-pub mod data;
-pub mod error;
-pub mod frames;
-pub mod half_matrix;
-pub mod hdf5_io;
-pub mod label_lists;
-pub mod layout;
-pub mod loader;
-pub mod lzf_filter;
-pub mod npz;
-pub mod selection;
+#![deny(missing_docs)]
 
-pub use angles::{PhiFilterOptions, PhiRange, normalize_phi, phi_filter_indices};
-pub use cache::{CacheMetadata, CacheOptions, cache_file_path, render_cache_filename};
-pub use data::{SourceInfo, SourceKind, XpcsData, apply_phi_filtering, exclude_t0};
+mod angles;
+mod aps_old;
+mod aps_u;
+mod cache;
+mod data;
+mod error;
+mod frames;
+mod half_matrix;
+mod hdf5_io;
+mod label_lists;
+mod layout;
+mod loader;
+mod lzf_filter;
+mod npz;
+mod selection;
+
+pub use angles::{PhiFilterOptions, PhiRange};
+pub use cache::{CacheMetadata, CacheOptions, METADATA_KEY, NpzContents, read_npz_contents};
+pub use data::{SourceInfo, SourceKind, XpcsData, exclude_t0};
 pub use error::{DataError, DataResult};
-pub use frames::{FrameWindow, resolve_frames, time_array};
+pub use frames::FrameWindow;
+pub use hdf5_io::H5Source;
 pub use label_lists::write_label_lists;
-pub use layout::Layout;
+pub use layout::{LabelledMatrix, Layout, detect_layout};
 pub use loader::{
-    LoadOptions, apply_diagonal_correction, load_uncorrected, load_xpcs_data, read_hdf5,
-    read_npz_data,
+    LoadOptions, apply_diagonal_correction, labelled_matrices, load_uncorrected, load_xpcs_data,
+    read_hdf5,
 };
+pub use npz::{NpyDtype, NpyHeader, NpzReader, NpzWriter};
 pub use selection::{CombineCriteria, DataFilterOptions, ValueRange};

@@ -1,7 +1,7 @@
-//! The loading pipeline: options in, [`XpcsData`] out. Order as in the reference
-//! (05_data.md §5.2): an `.npz` data file is read directly; otherwise a valid cache is
-//! used, or the HDF5 file is read (only the selected matrices) and the cache written;
-//! then the mandatory 'basic' diagonal correction; then phi normalisation/filtering.
+//! The loading pipeline: options in, [`XpcsData`] out, steps in the reference's order: an
+//! `.npz` data file is read directly; otherwise a valid cache is used, or the HDF5 file is
+//! read (only the selected matrices) and the cache written; then the mandatory 'basic'
+//! diagonal correction; then phi normalisation/filtering.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ use crate::error::{DataError, DataResult};
 use crate::frames::{resolve_frames, time_array};
 use crate::half_matrix::read_window_stack;
 use crate::hdf5_io::H5Source;
-use crate::layout::{Layout, detect_layout};
+use crate::layout::{LabelledMatrix, Layout, detect_layout};
 use crate::selection::{
     DataFilterOptions, data_filter_indices, intersect, select_q_aps_old, select_q_aps_u,
 };
@@ -99,7 +99,7 @@ impl LoadOptions {
 }
 
 /// Whether `path` names an `.npz` file.
-pub fn is_npz_path(path: &Path) -> bool {
+pub(crate) fn is_npz_path(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npz"))
 }
@@ -176,7 +176,7 @@ fn cache_expectation(opts: &LoadOptions) -> CacheExpectation {
 
 /// Read an `.npz` data file holding the cache schema (metadata optional). Arrays are used
 /// as stored (no frame slicing); a time axis whose spacing disagrees with `dt` is warned about.
-pub fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
+pub(crate) fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
     let c = read_npz_contents(path, false)?;
     if c.t1.len() >= 2 {
         let spacing = c.t1[1] - c.t1[0];
@@ -204,16 +204,25 @@ pub fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
     })
 }
 
+/// Every correlation matrix of an HDF5 file of the given `layout` with its (q, phi) label,
+/// in stored key order. APS-U: the i-th sorted `c2_*` key belongs to the i-th entry of
+/// `processed_bins`, placed on the q/phi grid through `dynamic_index_mapping` when present
+/// (bins outside the grid are skipped with a warning). APS-old: `dqlist`/`dphilist` label
+/// the `C2T_all` matrices by position.
+pub fn labelled_matrices(src: &H5Source, layout: Layout) -> DataResult<Vec<LabelledMatrix>> {
+    match layout {
+        Layout::ApsU => aps_u::labelled_matrices(src),
+        Layout::ApsOld => aps_old::labelled_matrices(src),
+    }
+}
+
 /// Read an HDF5 file: detect the layout, label every matrix, select by q and
 /// `data_filtering`, then read and rebuild only the selected matrices on the frame window.
 pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
     opts.validate()?;
     let src = H5Source::open(&opts.data_path)?;
     let layout = detect_layout(&src)?;
-    let pairs = match layout {
-        Layout::ApsU => aps_u::labelled_matrices(&src)?,
-        Layout::ApsOld => aps_old::labelled_matrices(&src)?,
-    };
+    let pairs = labelled_matrices(&src, layout)?;
     let q: Vec<f64> = pairs.iter().map(|p| p.q).collect();
     let phi: Vec<f64> = pairs.iter().map(|p| p.phi).collect();
     let by_q = match layout {

@@ -16,13 +16,16 @@ use hdf5_reader::FilterRegistry;
 use hdf5_reader::error::Error as Hdf5Error;
 
 /// HDF5 filter id of LZF.
-pub const FILTER_LZF: u16 = 32000;
+pub(crate) const FILTER_LZF: u16 = 32000;
 
 /// Largest decoded chunk accepted when the filter's client data do not give the size.
 const MAX_LZF_OUTPUT: usize = u32::MAX as usize;
 
 /// Decode one LZF-compressed chunk. `expected_len`, when known, is the decoded size.
-pub fn decode_lzf_chunk(data: &[u8], expected_len: Option<usize>) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_lzf_chunk(
+    data: &[u8],
+    expected_len: Option<usize>,
+) -> Result<Vec<u8>, String> {
     if data.is_empty() {
         return Ok(Vec::new());
     }
@@ -43,7 +46,7 @@ pub fn decode_lzf_chunk(data: &[u8], expected_len: Option<usize>) -> Result<Vec<
 }
 
 /// The reader's built-in filters plus LZF.
-pub fn registry_with_lzf() -> FilterRegistry {
+pub(crate) fn registry_with_lzf() -> FilterRegistry {
     let mut registry = FilterRegistry::new();
     registry.register(
         FILTER_LZF,

@@ -28,15 +28,28 @@ const DECODE_BLOCK: usize = 1 << 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NpyDtype {
     /// IEEE float of 4 or 8 bytes.
-    Float { size: usize, little_endian: bool },
+    Float {
+        /// Bytes per element (4 or 8).
+        size: usize,
+        /// Byte order: little-endian (`<`) or big-endian (`>`).
+        little_endian: bool,
+    },
     /// Signed or unsigned integer of 1, 2, 4 or 8 bytes.
     Int {
+        /// Bytes per element (1, 2, 4 or 8).
         size: usize,
+        /// Signed (`i`) or unsigned (`u`).
         signed: bool,
+        /// Byte order: little-endian (`<`) or big-endian (`>`).
         little_endian: bool,
     },
     /// Fixed-width UTF-32 string of `chars` characters.
-    Unicode { chars: usize, little_endian: bool },
+    Unicode {
+        /// Characters per element (4 bytes each).
+        chars: usize,
+        /// Byte order: little-endian (`<`) or big-endian (`>`).
+        little_endian: bool,
+    },
     /// Python objects (pickled): never read.
     Object,
     /// Anything else (structured, complex, bytes, datetime...).
@@ -90,8 +103,11 @@ impl NpyDtype {
 /// Parsed `.npy` header.
 #[derive(Debug, Clone)]
 pub struct NpyHeader {
+    /// Element type (`descr`).
     pub dtype: NpyDtype,
+    /// Whether the data are stored column-major (`fortran_order`).
     pub fortran_order: bool,
+    /// Array shape (empty for a 0-d array).
     pub shape: Vec<usize>,
     /// Bytes taken by magic, version, length field and header text.
     pub header_bytes: usize,
@@ -125,7 +141,11 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Read and parse an `.npy` header from `reader`.
-pub fn read_npy_header(reader: &mut impl Read, path: &Path, entry: &str) -> DataResult<NpyHeader> {
+pub(crate) fn read_npy_header(
+    reader: &mut impl Read,
+    path: &Path,
+    entry: &str,
+) -> DataResult<NpyHeader> {
     let mut fixed = [0u8; 8];
     reader
         .read_exact(&mut fixed)
@@ -192,7 +212,7 @@ pub fn read_npy_header(reader: &mut impl Read, path: &Path, entry: &str) -> Data
 }
 
 /// Serialise an `.npy` (version 1.0) header for `descr` and `shape`, 64-byte aligned.
-pub fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+pub(crate) fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     let shape_text = match shape.len() {
         0 => "()".to_string(),
         1 => format!("({},)", shape[0]),

@@ -7,27 +7,33 @@ use serde::{Deserialize, Serialize};
 /// An inclusive interval; a missing bound is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ValueRange {
+    /// Lower bound (inclusive); `None` = unbounded below.
     pub min: Option<f64>,
+    /// Upper bound (inclusive); `None` = unbounded above.
     pub max: Option<f64>,
 }
 
 /// How `data_filtering` combines its q and phi criteria.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CombineCriteria {
+    /// A pair must pass every configured criterion.
     #[default]
     And,
+    /// A pair must pass at least one configured criterion.
     Or,
 }
 
 /// The loader's `data_filtering` section (off unless `enabled`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataFilterOptions {
+    /// Whether filtering is applied at all.
     pub enabled: bool,
     /// Inclusive q range (Å⁻¹).
     pub q_range: Option<ValueRange>,
     /// Inclusive phi range (degrees, raw file values); `min > max` wraps:
     /// `phi ≥ min OR phi ≤ max`.
     pub phi_range: Option<ValueRange>,
+    /// How the q and phi criteria combine when both are given.
     pub combine_criteria: CombineCriteria,
     /// When nothing passes: keep every pair (true, the default) or report an empty selection.
     pub fallback_on_empty: bool,
@@ -58,7 +64,11 @@ fn in_phi_range(v: f64, r: &ValueRange) -> bool {
 
 /// Indices of the pairs passing `data_filtering`, or `None` when filtering is disabled or
 /// has no criteria. An empty result with `fallback_on_empty` becomes all indices.
-pub fn data_filter_indices(q: &[f64], phi: &[f64], opts: &DataFilterOptions) -> Option<Vec<usize>> {
+pub(crate) fn data_filter_indices(
+    q: &[f64],
+    phi: &[f64],
+    opts: &DataFilterOptions,
+) -> Option<Vec<usize>> {
     if !opts.enabled || (opts.q_range.is_none() && opts.phi_range.is_none()) {
         return None;
     }
@@ -81,7 +91,7 @@ pub fn data_filter_indices(q: &[f64], phi: &[f64], opts: &DataFilterOptions) -> 
 }
 
 /// Index of the value closest to `target` (first on ties; NaN values never win).
-pub fn nearest_index(values: &[f64], target: f64) -> Option<usize> {
+pub(crate) fn nearest_index(values: &[f64], target: f64) -> Option<usize> {
     values
         .iter()
         .enumerate()
@@ -97,7 +107,7 @@ pub fn nearest_index(values: &[f64], target: f64) -> Option<usize> {
 }
 
 /// APS-U rule: the q closest to the target, then every pair with that q (|Δq| < 1e-10).
-pub fn select_q_aps_u(q: &[f64], target_q: f64) -> Vec<usize> {
+pub(crate) fn select_q_aps_u(q: &[f64], target_q: f64) -> Vec<usize> {
     let Some(sel) = nearest_index(q, target_q) else {
         return Vec::new();
     };
@@ -109,7 +119,7 @@ pub fn select_q_aps_u(q: &[f64], target_q: f64) -> Vec<usize> {
 
 /// APS-old rule: pairs within `tolerance_fraction · q_sel` of the closest q; fewer than 5
 /// → the `min(10, N)` pairs closest to the target instead (returned in file order).
-pub fn select_q_aps_old(q: &[f64], target_q: f64, tolerance_fraction: f64) -> Vec<usize> {
+pub(crate) fn select_q_aps_old(q: &[f64], target_q: f64, tolerance_fraction: f64) -> Vec<usize> {
     let Some(sel) = nearest_index(q, target_q) else {
         return Vec::new();
     };
@@ -134,7 +144,7 @@ pub fn select_q_aps_old(q: &[f64], target_q: f64, tolerance_fraction: f64) -> Ve
 }
 
 /// Keep the entries of `selected` that are also in `filter` (order of `selected`).
-pub fn intersect(selected: &[usize], filter: Option<&[usize]>) -> Vec<usize> {
+pub(crate) fn intersect(selected: &[usize], filter: Option<&[usize]>) -> Vec<usize> {
     match filter {
         None => selected.to_vec(),
         Some(f) => selected.iter().copied().filter(|i| f.contains(i)).collect(),

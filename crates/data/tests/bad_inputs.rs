@@ -4,8 +4,9 @@
 mod common;
 
 use common::fixture;
-use homodyne_data::cache::read_npz_contents;
-use homodyne_data::{CacheOptions, DataError, LoadOptions, load_xpcs_data, read_hdf5};
+use homodyne_data::{
+    CacheOptions, DataError, LoadOptions, load_xpcs_data, read_hdf5, read_npz_contents,
+};
 
 fn load_err(opts: &LoadOptions) -> DataError {
     load_xpcs_data(opts).expect_err("load must fail")

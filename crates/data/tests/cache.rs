@@ -4,10 +4,9 @@
 mod common;
 
 use common::fixture;
-use homodyne_data::cache::{METADATA_KEY, read_npz_contents};
-use homodyne_data::npz::NpzReader;
 use homodyne_data::{
-    CacheMetadata, CacheOptions, LoadOptions, SourceKind, load_uncorrected, load_xpcs_data,
+    CacheMetadata, CacheOptions, LoadOptions, METADATA_KEY, NpzReader, SourceKind,
+    load_uncorrected, load_xpcs_data, read_npz_contents,
 };
 
 fn options_with_cache(folder: &std::path::Path) -> LoadOptions {

@@ -7,8 +7,7 @@ mod common;
 
 use common::require_reference;
 use hdf5_reader::Hdf5File;
-use homodyne_data::hdf5_io::H5Source;
-use homodyne_data::{LoadOptions, aps_u, layout, read_hdf5};
+use homodyne_data::{H5Source, Layout, LoadOptions, detect_layout, labelled_matrices, read_hdf5};
 
 fn expected_f64(file: &Hdf5File, name: &str) -> Vec<f64> {
     file.dataset(name)
@@ -42,8 +41,8 @@ fn check_labels(kind: &str) {
     let processed = expected_i64(&expected, "processed_bin");
 
     let src = H5Source::open(&results).unwrap();
-    assert_eq!(layout::detect_layout(&src).unwrap(), layout::Layout::ApsU);
-    let pairs = aps_u::labelled_matrices(&src).unwrap();
+    assert_eq!(detect_layout(&src).unwrap(), Layout::ApsU);
+    let pairs = labelled_matrices(&src, Layout::ApsU).unwrap();
     assert_eq!(pairs.len(), q_label.len());
     for (i, p) in pairs.iter().enumerate() {
         assert_eq!(

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use homodyne_config::resolve_path;
 use homodyne_config::{Config, Loaded};
-use homodyne_data::angles::{PhiFilterOptions, PhiRange};
-use homodyne_data::cache::CacheOptions;
-use homodyne_data::loader::LoadOptions;
-use homodyne_data::selection::{CombineCriteria, DataFilterOptions, ValueRange};
+use homodyne_data::{
+    CacheOptions, CombineCriteria, DataFilterOptions, LoadOptions, PhiFilterOptions, PhiRange,
+    ValueRange,
+};
 use homodyne_model::params::{AnalysisMode, Bounds, canonical_name};
 use homodyne_nlsq::{NlsqOptions, ParameterBounds};
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use homodyne_data::npz::NpzWriter;
+use homodyne_data::NpzWriter;
 use ndarray::{ArrayView, ArrayViewD, Dimension};
 
 use crate::error::{OutputError, OutputResult, io_err};
