@@ -2,8 +2,11 @@
 //!
 //! Reports the time for g2 on the full grid and for one pass computing chi^2, J^T J and
 //! J^T r with 9 parameters (7 physical + averaged contrast/offset) and with 53
-//! (individual per-angle scaling), plus peak memory (VmHWM). Run:
-//! `cargo bench -p homodyne-model --bench model` (add `-- --frames 500` for a smaller grid).
+//! (individual per-angle scaling), chi^2 alone and chi^2 + J^T r (the likelihood
+//! gradient), plus peak memory (VmHWM). Times are wall-clock, best of 3; `cpu` is the
+//! process CPU time of that run (all threads), steadier than wall time on a busy machine.
+//! Run: `cargo bench -p homodyne-model --bench model` (add `-- --frames 500` for a
+//! smaller grid).
 
 use std::time::Instant;
 
@@ -11,6 +14,7 @@ use homodyne_model::layout::ParameterLayout;
 use homodyne_model::normal::{self, FitData, Linear, Sigma};
 use homodyne_model::scaling::{AngleMap, ScalingKind};
 use homodyne_model::{AnalysisMode, Experiment, Geometry, g2_grid};
+use homodyne_model::{Par, PointSet};
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -23,14 +27,33 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn best_of<T>(reps: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
+/// Process CPU time (user + system, all threads) in seconds, from /proc (10 ms ticks).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14 and 15.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// Best wall time of `reps` runs, the CPU time of that run, and the last result.
+fn best_of<T>(reps: usize, mut f: impl FnMut() -> T) -> ((f64, f64), T) {
+    let mut best = (f64::INFINITY, f64::NAN);
     let mut out = None;
     for _ in 0..reps {
         drop(out.take()); // free the previous result so peak memory reflects one evaluation
+        let cpu = cpu_seconds();
         let start = Instant::now();
         let v = f();
-        best = best.min(start.elapsed().as_secs_f64());
+        let wall = start.elapsed().as_secs_f64();
+        if wall < best.0 {
+            best = (wall, cpu_seconds() - cpu);
+        }
         out = Some(v);
     }
     (best, out.unwrap())
@@ -69,7 +92,7 @@ fn main() {
         c2.len() as f64 / 1e6,
         rayon::current_num_threads()
     );
-    println!("g2 full grid: {g2_time:.3} s");
+    println!("g2 full grid: {:.3} s (cpu {:.2} s)", g2_time.0, g2_time.1);
     let data = FitData::new(&exp, c2.view(), Sigma::Uniform(0.01)).unwrap();
     for kind in [ScalingKind::Averaged, ScalingKind::Individual] {
         let layout = ParameterLayout::new(
@@ -90,10 +113,21 @@ fn main() {
         let (cost_secs, _) = best_of(3, || {
             normal::cost(&exp, &layout, &data, &x, 0..frames, &Linear).unwrap()
         });
+        let points = PointSet::all(frames);
+        let (grad_secs, _) = best_of(3, || {
+            normal::value_and_gradient(&exp, &layout, &data, &x, &points, &Linear, Par::rayon(0))
+                .unwrap()
+        });
         println!(
-            "chi2 + JtJ + Jtr pass, {} params ({}): {secs:.3} s  (chi2 only: {cost_secs:.3} s; {} points)",
+            "chi2 + JtJ + Jtr pass, {} params ({}): {:.3} s (cpu {:.2} s)  (chi2 only: {:.3} s, cpu {:.2} s; chi2 + Jtr: {:.3} s, cpu {:.2} s; {} points)",
             layout.n_params(),
             kind.as_str(),
+            secs.0,
+            secs.1,
+            cost_secs.0,
+            cost_secs.1,
+            grad_secs.0,
+            grad_secs.1,
             ne.n_points
         );
     }

@@ -21,10 +21,9 @@ pub(crate) struct DerivativeKernel {
     dangle_factor: Vec<f64>,
 }
 
-/// Angle-independent values of one row, columns `j = start..n`.
+/// Angle-independent values of one row, for the columns it was filled with.
 #[derive(Default)]
 pub(crate) struct DerivRow {
-    pub start: usize,
     g1_diff: Vec<f64>,
     dg1_diff: Vec<[f64; 3]>,
     shear_integral: Vec<f64>,
@@ -104,14 +103,29 @@ impl DerivativeKernel {
 
     /// Fill the angle-independent part of row `i` for columns `start..n`.
     pub fn fill(&self, i: usize, start: usize, buf: &mut DerivRow) {
+        let n = self.row.ints.cum_diffusion.len();
+        self.fill_columns(i, start..n, buf);
+    }
+
+    /// Fill the angle-independent part of row `i` for the listed columns (entry `k` of
+    /// the row is column `cols[k]`); same arithmetic as [`Self::fill`].
+    pub fn fill_cols(&self, i: usize, cols: &[u32], buf: &mut DerivRow) {
+        self.fill_columns(i, cols.iter().map(|&j| j as usize), buf);
+    }
+
+    #[inline(always)]
+    fn fill_columns(
+        &self,
+        i: usize,
+        cols: impl Iterator<Item = usize> + Clone,
+        buf: &mut DerivRow,
+    ) {
         let cd = &self.row.ints.cum_diffusion;
         let wq = self.row.diffusion_prefactor;
         let dd = &self.dcum_diffusion;
-        let n = cd.len();
-        buf.start = start;
         buf.g1_diff.clear();
         buf.dg1_diff.clear();
-        for j in start..n {
+        for j in cols.clone() {
             let delta = cd[i] - cd[j];
             let id = kernel::smooth_abs(delta);
             let g1d = (id * -wq).clamp(LOG_CLIP_MIN, 0.0).exp();
@@ -128,7 +142,7 @@ impl DerivativeKernel {
         if self.laminar() {
             let cg = &self.row.ints.cum_shear;
             let dg = &self.dcum_shear;
-            for j in start..n {
+            for j in cols {
                 let delta = cg[i] - cg[j];
                 let ig = kernel::smooth_abs(delta);
                 let h = delta / ig;
@@ -142,7 +156,7 @@ impl DerivativeKernel {
         }
     }
 
-    /// For angle `a`, call `sink(k, g1, grad)` for each column `start + k` of the filled
+    /// For angle `a`, call `sink(k, g1, grad)` for each entry `k` of the filled
     /// row, where `grad[2..]` holds d g1 / d physical (the first two slots are left for
     /// the caller's contrast/offset derivatives). `L` is 5 (static) or 9 (laminar).
     #[inline(always)]

@@ -8,15 +8,19 @@
 //! Off-diagonal entries are never touched.
 
 use ndarray::{ArrayViewMut2, ArrayViewMut3, Axis};
-use rayon::prelude::*;
+
+use crate::par::{Par, run_tiles};
 
 /// Robust location estimator used by [`DiagonalMethod::Statistical`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Estimator {
+    /// Median.
     Median,
+    /// Arithmetic mean.
     Mean,
     /// Mean after dropping `fraction` of the values at each end (reference: 0.2).
     TrimmedMean {
+        /// Fraction dropped at each end.
         fraction: f64,
     },
 }
@@ -29,7 +33,12 @@ pub enum DiagonalMethod {
     Basic,
     /// Location estimate of the off-diagonal neighbours `C[i, i±k]`, `C[i±k, i]` for
     /// `k = 1..=max(1, window / 2)` (reference default: window 3, median).
-    Statistical { window: usize, estimator: Estimator },
+    Statistical {
+        /// Window width (half of it on each side, at least 1).
+        window: usize,
+        /// Location estimator.
+        estimator: Estimator,
+    },
     /// Mean of `C[i-1, i]` and `C[i+1, i]`; edges use `C[0, 1]` and `C[N-2, N-1]`.
     Interpolation,
 }
@@ -106,12 +115,21 @@ pub fn correct_basic(matrix: ArrayViewMut2<f64>) {
     correct(matrix, &DiagonalMethod::Basic);
 }
 
-/// Correct every matrix of a (n_phi, n, n) stack, angles in parallel.
-pub fn correct_batch(mut stack: ArrayViewMut3<f64>, method: &DiagonalMethod) {
-    stack
-        .axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .for_each(|m| correct(m, method));
+/// Correct every matrix of a (n_phi, n, n) stack, angles in parallel on the current
+/// rayon pool ([`correct_batch_par`] with [`Par::rayon`]`(0)`).
+pub fn correct_batch(stack: ArrayViewMut3<f64>, method: &DiagonalMethod) {
+    correct_batch_par(stack, method, Par::rayon(0));
+}
+
+/// [`correct_batch`] with parallelism `par` (each matrix is corrected on its own, so the
+/// result does not depend on `par`).
+pub fn correct_batch_par(mut stack: ArrayViewMut3<f64>, method: &DiagonalMethod, par: Par) {
+    run_tiles(
+        par,
+        stack.axis_iter_mut(Axis(0)).collect(),
+        || (),
+        |_, _, m| correct(m, method),
+    );
 }
 
 /// [`correct_batch`] with the `basic` method.

@@ -7,6 +7,7 @@ use crate::params::AnalysisMode;
 /// Geometry, time grid (seconds) and scattering angles (degrees), validated once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
+    /// Wavevector, gap and frame time.
     pub geometry: Geometry,
     /// Time points of both axes, seconds, increasing.
     pub t: Vec<f64>,
@@ -15,6 +16,8 @@ pub struct Experiment {
 }
 
 impl Experiment {
+    /// Validate: finite positive geometry, a non-empty strictly increasing finite time
+    /// grid, at least one finite angle.
     pub fn new(geometry: Geometry, t: Vec<f64>, phi_deg: Vec<f64>) -> Result<Self, ModelError> {
         for (name, value) in [
             ("wavevector_q", geometry.wavevector_q),
@@ -66,9 +69,11 @@ impl Experiment {
         (0..n).map(|k| k as f64 * dt).collect()
     }
 
+    /// Number of time points.
     pub fn n_t(&self) -> usize {
         self.t.len()
     }
+    /// Number of angles.
     pub fn n_phi(&self) -> usize {
         self.phi_deg.len()
     }

@@ -12,9 +12,13 @@ use crate::scaling::{AngleMap, ScalingKind};
 /// Where each model quantity lives in the optimiser's vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterLayout {
+    /// Static or laminar flow.
     pub mode: AnalysisMode,
+    /// Resolved per-angle mode.
     pub scaling_kind: ScalingKind,
+    /// Per-angle contrast from the contrast coefficients.
     pub contrast: AngleMap,
+    /// Per-angle offset from the offset coefficients.
     pub offset: AngleMap,
     /// Per physical parameter: its index in `x`, or `None` when held fixed.
     physical_slots: Vec<Option<usize>>,
@@ -27,7 +31,9 @@ pub struct ParameterLayout {
 pub struct Decoded {
     /// All 3 or 7 physical parameters (fixed ones included).
     pub physical: Vec<f64>,
+    /// Contrast per angle.
     pub contrast: Vec<f64>,
+    /// Offset per angle.
     pub offset: Vec<f64>,
 }
 
@@ -79,6 +85,7 @@ impl ParameterLayout {
         })
     }
 
+    /// Number of angles.
     pub fn n_phi(&self) -> usize {
         self.contrast.n_phi()
     }

@@ -56,6 +56,7 @@ impl AnalysisMode {
         }
     }
 
+    /// Canonical name: `static` or `laminar_flow`.
     pub fn as_str(self) -> &'static str {
         match self {
             AnalysisMode::Static => "static",
@@ -135,23 +136,30 @@ pub fn physical_index(name: &str) -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Bounds {
+    /// Lower end.
     pub min: f64,
+    /// Upper end.
     pub max: f64,
 }
 
 impl Bounds {
+    /// `[min, max]`.
     pub const fn new(min: f64, max: f64) -> Self {
         Bounds { min, max }
     }
+    /// Midpoint.
     pub fn mid(&self) -> f64 {
         0.5 * (self.min + self.max)
     }
+    /// `max - min`.
     pub fn width(&self) -> f64 {
         self.max - self.min
     }
+    /// `min <= v <= max`.
     pub fn contains(&self, v: f64) -> bool {
         v >= self.min && v <= self.max
     }
+    /// `v` clamped into the interval.
     pub fn clip(&self, v: f64) -> f64 {
         v.clamp(self.min, self.max)
     }

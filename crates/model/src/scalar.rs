@@ -26,12 +26,17 @@ pub trait Scalar:
     + Mul<f64, Output = Self>
     + Div<f64, Output = Self>
 {
+    /// The real constant `v`.
     fn from_f64(v: f64) -> Self;
     /// Real part, used for every branch decision.
     fn re(self) -> f64;
+    /// Exponential.
     fn exp(self) -> Self;
+    /// Sine.
     fn sin(self) -> Self;
+    /// Cosine.
     fn cos(self) -> Self;
+    /// Square root.
     fn sqrt(self) -> Self;
     /// `base^self` for a real, positive base.
     fn pow_of(self, base: f64) -> Self;

@@ -8,9 +8,9 @@
 //! `B Sigma B^T`.
 
 use ndarray::{ArrayView3, Axis};
-use rayon::prelude::*;
 use std::str::FromStr;
 
+use crate::par::{Par, run_tiles};
 use crate::params::Bounds;
 
 /// The per-angle mode as configured (`anti_degeneracy.per_angle_mode`).
@@ -131,10 +131,17 @@ mod per_angle_mode_tests {
 /// The mode after resolving `auto` and the Fourier fallback for a given angle count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalingKind {
+    /// One contrast and offset per angle.
     Individual,
+    /// One contrast and offset shared by all angles.
     Averaged,
+    /// Fixed per-angle values (not optimised).
     FixedConstant,
-    Fourier { order: usize },
+    /// Fourier series in phi.
+    Fourier {
+        /// Highest harmonic.
+        order: usize,
+    },
 }
 
 impl ScalingKind {
@@ -241,9 +248,11 @@ impl AngleMap {
         }
     }
 
+    /// Number of angles.
     pub fn n_phi(&self) -> usize {
         self.n_phi
     }
+    /// Number of optimised coefficients.
     pub fn n_coef(&self) -> usize {
         self.n_coef
     }
@@ -347,6 +356,8 @@ pub fn least_squares(basis: &[f64], rows: usize, cols: usize, y: &[f64]) -> Vec<
 /// contrast the 90th percentile at the smallest lags (Δt <= 20th percentile) minus the
 /// offset, both clipped to their bounds. Angles with fewer than 100 finite points get
 /// the bound midpoints. `include_diagonal` keeps the (t, t) points in the pools.
+/// Angles run in parallel on the current rayon pool ([`quantile_estimates_par`] with
+/// [`Par::rayon`]`(0)`).
 pub fn quantile_estimates(
     c2: ArrayView3<f64>,
     t: &[f64],
@@ -354,12 +365,34 @@ pub fn quantile_estimates(
     offset_bounds: Bounds,
     include_diagonal: bool,
 ) -> (Vec<f64>, Vec<f64>) {
+    quantile_estimates_par(
+        c2,
+        t,
+        contrast_bounds,
+        offset_bounds,
+        include_diagonal,
+        Par::rayon(0),
+    )
+}
+
+/// [`quantile_estimates`] with parallelism `par`. Deterministic: each angle is estimated
+/// on its own (a percentile is a function of the multiset of values, not of their order)
+/// and the results are returned in angle order, whatever `par`.
+pub fn quantile_estimates_par(
+    c2: ArrayView3<f64>,
+    t: &[f64],
+    contrast_bounds: Bounds,
+    offset_bounds: Bounds,
+    include_diagonal: bool,
+    par: Par,
+) -> (Vec<f64>, Vec<f64>) {
     let n = t.len();
     // Angles are independent: estimate them in parallel.
-    let pairs: Vec<(f64, f64)> = c2
-        .axis_iter(Axis(0))
-        .into_par_iter()
-        .map(|m| {
+    let pairs: Vec<(f64, f64)> = run_tiles(
+        par,
+        c2.axis_iter(Axis(0)).collect(),
+        || (),
+        |_, _, m| {
             let mut lags = Vec::with_capacity(n * n);
             let mut values = Vec::with_capacity(n * n);
             for i in 0..n {
@@ -391,8 +424,8 @@ pub fn quantile_estimates(
                 percentile(&mut values.clone(), 90.0)
             };
             (contrast_bounds.clip(ceiling - o), o)
-        })
-        .collect();
+        },
+    );
     pairs.into_iter().unzip()
 }
 

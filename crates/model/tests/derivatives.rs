@@ -340,6 +340,68 @@ fn complex_step_gradient_of_chi2_matches_normal_equations() {
 }
 
 #[test]
+fn complex_step_gradient_of_chi2_matches_value_and_gradient_on_point_sets() {
+    use homodyne_model::{Par, PointSet, TimePairs, Triangles};
+    use homodyne_numdiff::{DiffConfig, complex_step_gradient};
+    for name in ["worked_fit_grid", "static_1", "laminar_3"] {
+        let case = ModelCase::load(name);
+        let exp = case.experiment();
+        let n = exp.n_t();
+        let kind = ScalingKind::Individual;
+        let layout = layout_for(&case, kind, &vec![false; case.params.len()]);
+        let x = start_vector(&case, &layout);
+        let c2 = Array3::from_shape_fn((exp.n_phi(), n, n), |(a, i, j)| {
+            case.g2[[a, i, j]] + 0.002 * (((a * 5 + i * 3 + j * 11) % 7) as f64 - 3.0)
+        });
+        let sigma = 0.01;
+        let data = FitData::new(&exp, c2.view(), Sigma::Uniform(sigma)).unwrap();
+        // A shard of every other pair, upper triangle only (the CMC likelihood), and all
+        // unique pairs.
+        let shard = TimePairs::new(
+            n,
+            TimePairs::all(n)
+                .iter()
+                .filter(|(i, j)| (i + 2 * j) % 3 != 0),
+        )
+        .unwrap();
+        let mut in_shard = vec![false; n * n];
+        shard.iter().for_each(|(i, j)| in_shard[i * n + j] = true);
+        let upper = vec![true; n * n];
+        for (points, keep) in [
+            (PointSet::pairs(&shard, Triangles::Upper), &in_shard),
+            (PointSet::unique_pairs(n), &upper),
+        ] {
+            let vg =
+                normal::value_and_gradient(&exp, &layout, &data, &x, &points, &Linear, Par::Seq)
+                    .unwrap();
+            let half_chi2 = |z: &[Complex64]| -> Complex64 {
+                let g2 = g2_complex(&exp, &layout, z);
+                let mut s = Complex64::new(0.0, 0.0);
+                for (idx, g) in g2.iter().enumerate() {
+                    let (i, j) = ((idx / n) % n, idx % n);
+                    if i < j && keep[i * n + j] {
+                        let r = (g * -1.0 + c2.as_slice().unwrap()[idx]) / sigma;
+                        s += r * r * 0.5;
+                    }
+                }
+                s
+            };
+            let grad = complex_step_gradient(half_chi2, &x, &DiffConfig::default()).unwrap();
+            let scale = vg.jtr.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+            for p in 0..x.len() {
+                let err = (grad.value[p] - vg.jtr[p]).abs() / scale;
+                assert!(
+                    err <= 1e-10,
+                    "{name} {points:?} p{p}: {} vs {}",
+                    grad.value[p],
+                    vg.jtr[p]
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn data_from_another_grid_is_an_error_not_a_panic() {
     let case = ModelCase::load("worked_fit_grid");
     let exp = case.experiment();

@@ -1,0 +1,510 @@
+//! The data a fit or a likelihood reads: c2 and its uncertainty sigma.
+//!
+//! Three storages, one contract ([`PointData`]), usable by every driver of
+//! [`crate::normal`]:
+//!
+//! * [`FitData`] borrows a full (n_phi, n_t, n_t) grid (what NLSQ uses; `Copy`);
+//! * [`OwnedFitData`] owns a full grid behind `Arc`s: `Send + Sync + 'static` and cloned
+//!   in O(1), for consumers that must own their model (a sampler's `Arc<Model>`);
+//! * [`ShardData`] owns only the values of one [`TimePairs`] shard, all angles, in a
+//!   compact angle-major layout (`n_phi * n_pairs` numbers per triangle, plus sigma when it
+//!   varies per point), so a shard does not keep the full 23 x 1000 x 1000 array alive.
+//!   It is evaluated with its own pair list ([`ShardData::points`]) and gives bit for bit
+//!   the same sums as the full grid restricted to those pairs.
+//!
+//! A point enters the objective when its c2 is finite and its sigma finite and positive.
+
+use std::sync::Arc;
+
+use ndarray::ArrayView3;
+
+use crate::error::ModelError;
+use crate::experiment::Experiment;
+use crate::points::{PointSet, TimePairs, Triangles};
+
+/// Measurement uncertainty of c2.
+#[derive(Debug, Clone, Copy)]
+pub enum Sigma<'a> {
+    /// One sigma for every point (the reference's default is 0.01).
+    Uniform(f64),
+    /// Per-point sigma, same shape as c2.
+    PerPoint(ArrayView3<'a, f64>),
+}
+
+/// Data to fit: c2 of shape (n_phi, n_t, n_t) on the experiment's grid, and sigma
+/// (borrowed; see [`OwnedFitData`] for an owned counterpart).
+#[derive(Debug, Clone, Copy)]
+pub struct FitData<'a> {
+    pub(crate) c2: &'a [f64],
+    pub(crate) sigma: SigmaSlice<'a>,
+    pub(crate) n_phi: usize,
+    pub(crate) n_t: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SigmaSlice<'a> {
+    /// `1 / sigma`.
+    Uniform(f64),
+    PerPoint(&'a [f64]),
+}
+
+fn check_uniform(s: f64) -> Result<f64, ModelError> {
+    if s.is_finite() && s > 0.0 {
+        Ok(s)
+    } else {
+        Err(ModelError::Invalid(format!(
+            "sigma = {s} must be finite and positive"
+        )))
+    }
+}
+
+impl<'a> FitData<'a> {
+    /// Check shapes against the experiment; arrays must be in standard (C) layout.
+    pub fn new(
+        experiment: &Experiment,
+        c2: ArrayView3<'a, f64>,
+        sigma: Sigma<'a>,
+    ) -> Result<Self, ModelError> {
+        let expected = vec![experiment.n_phi(), experiment.n_t(), experiment.n_t()];
+        if c2.shape() != expected.as_slice() {
+            return Err(ModelError::Shape {
+                got: c2.shape().to_vec(),
+                expected,
+            });
+        }
+        let c2s = c2.to_slice().ok_or_else(|| {
+            ModelError::Invalid("c2 must be a contiguous (standard layout) array".into())
+        })?;
+        let sigma = match sigma {
+            Sigma::Uniform(s) => SigmaSlice::Uniform(1.0 / check_uniform(s)?),
+            Sigma::PerPoint(view) => {
+                if view.shape() != expected.as_slice() {
+                    return Err(ModelError::Shape {
+                        got: view.shape().to_vec(),
+                        expected,
+                    });
+                }
+                SigmaSlice::PerPoint(view.to_slice().ok_or_else(|| {
+                    ModelError::Invalid("sigma must be a contiguous array".into())
+                })?)
+            }
+        };
+        Ok(FitData {
+            c2: c2s,
+            sigma,
+            n_phi: experiment.n_phi(),
+            n_t: experiment.n_t(),
+        })
+    }
+
+    /// `(c2, 1/sigma)` at flat index `idx`, or None if the point is excluded.
+    #[inline(always)]
+    pub(crate) fn at_index(&self, idx: usize) -> Option<(f64, f64)> {
+        let value = self.c2[idx];
+        if !value.is_finite() {
+            return None;
+        }
+        match self.sigma {
+            SigmaSlice::Uniform(inv) => Some((value, inv)),
+            SigmaSlice::PerPoint(s) => {
+                let s = s[idx];
+                (s.is_finite() && s > 0.0).then(|| (value, 1.0 / s))
+            }
+        }
+    }
+
+    /// Number of points in the objective (off-diagonal, finite data, valid sigma).
+    pub fn n_valid_points(&self) -> usize {
+        let n = self.n_t;
+        let mut count = 0;
+        for a in 0..self.n_phi {
+            for i in 0..n {
+                let base = (a * n + i) * n;
+                count += (0..n)
+                    .filter(|&j| j != i && self.at_index(base + j).is_some())
+                    .count();
+            }
+        }
+        count
+    }
+}
+
+/// Owned sigma of an [`OwnedFitData`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedSigma {
+    /// One sigma for every point.
+    Uniform(f64),
+    /// Per-point sigma, row-major (n_phi, n_t, n_t) like c2.
+    PerPoint(Arc<[f64]>),
+}
+
+/// An owned [`FitData`]: c2 (and sigma) of the full grid behind `Arc`s, so the value is
+/// `Send + Sync + 'static` and `clone` shares the arrays. Every driver accepts it;
+/// [`OwnedFitData::view`] lends it out as a [`FitData`].
+#[derive(Debug, Clone)]
+pub struct OwnedFitData {
+    c2: Arc<[f64]>,
+    sigma: OwnedSigma,
+    n_phi: usize,
+    n_t: usize,
+}
+
+impl OwnedFitData {
+    /// Row-major (n_phi, n_t, n_t) c2 of the experiment's grid, and sigma; checked as
+    /// [`FitData::new`] checks.
+    pub fn new(
+        experiment: &Experiment,
+        c2: Arc<[f64]>,
+        sigma: OwnedSigma,
+    ) -> Result<Self, ModelError> {
+        let shape = (experiment.n_phi(), experiment.n_t(), experiment.n_t());
+        let flat_view = |v: &[f64], what: &str| -> Result<(), ModelError> {
+            if v.len() == shape.0 * shape.1 * shape.2 {
+                Ok(())
+            } else {
+                Err(ModelError::Invalid(format!(
+                    "{what} has {} values; the grid {shape:?} has {}",
+                    v.len(),
+                    shape.0 * shape.1 * shape.2
+                )))
+            }
+        };
+        flat_view(&c2, "c2")?;
+        match &sigma {
+            OwnedSigma::Uniform(s) => {
+                check_uniform(*s)?;
+            }
+            OwnedSigma::PerPoint(s) => flat_view(s, "sigma")?,
+        }
+        Ok(OwnedFitData {
+            c2,
+            sigma,
+            n_phi: shape.0,
+            n_t: shape.1,
+        })
+    }
+
+    /// Borrow as a [`FitData`] (no copy).
+    pub fn view(&self) -> FitData<'_> {
+        FitData {
+            c2: &self.c2,
+            sigma: match &self.sigma {
+                OwnedSigma::Uniform(s) => SigmaSlice::Uniform(1.0 / s),
+                OwnedSigma::PerPoint(s) => SigmaSlice::PerPoint(s),
+            },
+            n_phi: self.n_phi,
+            n_t: self.n_t,
+        }
+    }
+
+    /// The c2 values, row-major (n_phi, n_t, n_t).
+    pub fn c2(&self) -> &Arc<[f64]> {
+        &self.c2
+    }
+
+    /// The uncertainty.
+    pub fn sigma(&self) -> &OwnedSigma {
+        &self.sigma
+    }
+
+    /// c2 as an array view.
+    pub fn c2_view(&self) -> ArrayView3<'_, f64> {
+        ArrayView3::from_shape((self.n_phi, self.n_t, self.n_t), &self.c2[..])
+            .expect("shape checked at construction")
+    }
+
+    /// Number of points in the objective (see [`FitData::n_valid_points`]).
+    pub fn n_valid_points(&self) -> usize {
+        self.view().n_valid_points()
+    }
+}
+
+impl From<FitData<'_>> for OwnedFitData {
+    /// Copy borrowed data into owned storage.
+    fn from(data: FitData<'_>) -> Self {
+        OwnedFitData {
+            c2: Arc::from(data.c2),
+            sigma: match data.sigma {
+                SigmaSlice::Uniform(inv) => OwnedSigma::Uniform(1.0 / inv),
+                SigmaSlice::PerPoint(s) => OwnedSigma::PerPoint(Arc::from(s)),
+            },
+            n_phi: data.n_phi,
+            n_t: data.n_t,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum ShardSigma {
+    /// `1 / sigma`.
+    Uniform(f64),
+    /// Per point, same layout as the values.
+    PerPoint {
+        upper: Arc<[f64]>,
+        lower: Arc<[f64]>,
+    },
+}
+
+/// The data of one shard: for each pair `p` of a [`TimePairs`] list (canonical order)
+/// and each angle `a`, c2 at `(a, i_p, j_p)` and, when extracted with
+/// [`Triangles::Both`], at `(a, j_p, i_p)`; sigma likewise (or one uniform value).
+/// Stored angle-major (`a * n_pairs + p`) behind `Arc`s: `Send + Sync + 'static`, cloned
+/// in O(1), and independent of the full array it was cut from. Invalid points (non-finite
+/// c2 or sigma) are kept and skipped at evaluation, as on the full grid.
+#[derive(Debug, Clone)]
+pub struct ShardData {
+    n_phi: usize,
+    pairs: Arc<TimePairs>,
+    triangles: Triangles,
+    upper: Arc<[f64]>,
+    /// Empty with `Triangles::Upper`.
+    lower: Arc<[f64]>,
+    sigma: ShardSigma,
+}
+
+impl ShardData {
+    /// Copy the values of `pairs` (all angles) out of full-grid data. With
+    /// [`Triangles::Upper`] only the (i, j), i < j, values are kept (half the memory);
+    /// such a shard can only be evaluated with `Triangles::Upper`.
+    pub fn extract(
+        data: &FitData<'_>,
+        pairs: impl Into<Arc<TimePairs>>,
+        triangles: Triangles,
+    ) -> Result<Self, ModelError> {
+        let pairs = pairs.into();
+        if pairs.n_t() != data.n_t {
+            return Err(ModelError::Invalid(format!(
+                "pair list is for {} times; the data have {}",
+                pairs.n_t(),
+                data.n_t
+            )));
+        }
+        let (n, n_pairs) = (data.n_t, pairs.len());
+        let gather = |values: &[f64], lower: bool| -> Arc<[f64]> {
+            let mut out = Vec::with_capacity(data.n_phi * n_pairs);
+            for a in 0..data.n_phi {
+                out.extend(pairs.iter().map(|(i, j)| {
+                    let (r, c) = if lower { (j, i) } else { (i, j) };
+                    values[(a * n + r) * n + c]
+                }));
+            }
+            out.into()
+        };
+        let both = triangles == Triangles::Both;
+        let empty: Arc<[f64]> = Arc::from(Vec::new());
+        let upper = gather(data.c2, false);
+        let lower = if both {
+            gather(data.c2, true)
+        } else {
+            empty.clone()
+        };
+        let sigma = match data.sigma {
+            SigmaSlice::Uniform(inv) => ShardSigma::Uniform(inv),
+            SigmaSlice::PerPoint(s) => ShardSigma::PerPoint {
+                upper: gather(s, false),
+                lower: if both { gather(s, true) } else { empty },
+            },
+        };
+        Ok(ShardData {
+            n_phi: data.n_phi,
+            pairs,
+            triangles,
+            upper,
+            lower,
+            sigma,
+        })
+    }
+
+    /// The shard's pairs.
+    pub fn pairs(&self) -> &Arc<TimePairs> {
+        &self.pairs
+    }
+
+    /// Which triangles were extracted.
+    pub fn triangles(&self) -> Triangles {
+        self.triangles
+    }
+
+    /// The point set to evaluate this shard with: its pairs, with the triangles it holds.
+    pub fn points(&self) -> PointSet<'_> {
+        PointSet::Pairs {
+            pairs: &self.pairs,
+            triangles: self.triangles,
+        }
+    }
+
+    /// c2 at (a, i_p, j_p) for pair `p`, angle-major (`a * n_pairs + p`).
+    pub fn upper_values(&self) -> &[f64] {
+        &self.upper
+    }
+
+    /// c2 at (a, j_p, i_p), angle-major; empty when extracted with `Triangles::Upper`.
+    pub fn lower_values(&self) -> &[f64] {
+        &self.lower
+    }
+
+    /// Number of points in [`ShardData::points`] that enter the objective.
+    pub fn n_valid_points(&self) -> usize {
+        let lookup = self.lookup();
+        let np = self.pairs.len();
+        let mut count = 0;
+        for a in 0..self.n_phi {
+            for p in 0..np {
+                count += usize::from(lookup.at(a, 0, 1, p).is_some());
+                if self.triangles == Triangles::Both {
+                    count += usize::from(lookup.at(a, 1, 0, p).is_some());
+                }
+            }
+        }
+        count
+    }
+
+    pub(crate) fn lookup(&self) -> ShardLookup<'_> {
+        ShardLookup {
+            n_pairs: self.pairs.len(),
+            upper: &self.upper,
+            lower: &self.lower,
+            sigma: match &self.sigma {
+                ShardSigma::Uniform(inv) => ShardSigmaRef::Uniform(*inv),
+                ShardSigma::PerPoint { upper, lower } => ShardSigmaRef::PerPoint { upper, lower },
+            },
+        }
+    }
+}
+
+/// Data the drivers of [`crate::normal`] can evaluate: [`FitData`], [`OwnedFitData`] and
+/// [`ShardData`] (sealed: the drivers rely on the layouts of these three).
+pub trait PointData: sealed::Sealed + Sync {
+    /// Number of angles.
+    fn n_phi(&self) -> usize;
+    /// Length of the time grid.
+    fn n_t(&self) -> usize;
+}
+
+pub(crate) mod sealed {
+    use super::{FitData, ShardData};
+
+    /// What a driver reads.
+    pub enum Source<'a> {
+        Grid(FitData<'a>),
+        Shard(&'a ShardData),
+    }
+
+    pub trait Sealed {
+        fn source(&self) -> Source<'_>;
+    }
+}
+
+use sealed::{Sealed, Source};
+
+impl Sealed for FitData<'_> {
+    fn source(&self) -> Source<'_> {
+        Source::Grid(*self)
+    }
+}
+impl PointData for FitData<'_> {
+    fn n_phi(&self) -> usize {
+        self.n_phi
+    }
+    fn n_t(&self) -> usize {
+        self.n_t
+    }
+}
+
+impl Sealed for OwnedFitData {
+    fn source(&self) -> Source<'_> {
+        Source::Grid(self.view())
+    }
+}
+impl PointData for OwnedFitData {
+    fn n_phi(&self) -> usize {
+        self.n_phi
+    }
+    fn n_t(&self) -> usize {
+        self.n_t
+    }
+}
+
+impl Sealed for ShardData {
+    fn source(&self) -> Source<'_> {
+        Source::Shard(self)
+    }
+}
+impl PointData for ShardData {
+    fn n_phi(&self) -> usize {
+        self.n_phi
+    }
+    fn n_t(&self) -> usize {
+        self.pairs.n_t()
+    }
+}
+
+/// Where a driver reads `(c2, 1/sigma)` of one residual.
+pub(crate) trait Lookup: Sync {
+    /// Angle `a`, times `(i, j)` (either triangle); `p` is the index of the unordered
+    /// pair in the pair list being walked (meaningless when walking rows).
+    fn at(&self, a: usize, i: usize, j: usize, p: usize) -> Option<(f64, f64)>;
+}
+
+impl Lookup for FitData<'_> {
+    #[inline(always)]
+    fn at(&self, a: usize, i: usize, j: usize, _p: usize) -> Option<(f64, f64)> {
+        let n = self.n_t;
+        self.at_index(a * n * n + i * n + j)
+    }
+}
+
+/// Full-grid data behind a point mask.
+pub(crate) struct MaskedGrid<'a> {
+    pub grid: FitData<'a>,
+    pub mask: &'a [bool],
+}
+
+impl Lookup for MaskedGrid<'_> {
+    #[inline(always)]
+    fn at(&self, a: usize, i: usize, j: usize, _p: usize) -> Option<(f64, f64)> {
+        let n = self.grid.n_t;
+        let idx = a * n * n + i * n + j;
+        if self.mask[idx] {
+            self.grid.at_index(idx)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum ShardSigmaRef<'a> {
+    Uniform(f64),
+    PerPoint { upper: &'a [f64], lower: &'a [f64] },
+}
+
+pub(crate) struct ShardLookup<'a> {
+    n_pairs: usize,
+    upper: &'a [f64],
+    lower: &'a [f64],
+    sigma: ShardSigmaRef<'a>,
+}
+
+impl Lookup for ShardLookup<'_> {
+    #[inline(always)]
+    fn at(&self, a: usize, i: usize, j: usize, p: usize) -> Option<(f64, f64)> {
+        let idx = a * self.n_pairs + p;
+        let is_upper = i < j;
+        let value = if is_upper {
+            self.upper[idx]
+        } else {
+            self.lower[idx]
+        };
+        if !value.is_finite() {
+            return None;
+        }
+        match self.sigma {
+            ShardSigmaRef::Uniform(inv) => Some((value, inv)),
+            ShardSigmaRef::PerPoint { upper, lower } => {
+                let s = if is_upper { upper[idx] } else { lower[idx] };
+                (s.is_finite() && s > 0.0).then(|| (value, 1.0 / s))
+            }
+        }
+    }
+}
