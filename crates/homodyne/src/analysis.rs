@@ -37,7 +37,7 @@ impl Analysis {
             return Err(invalid!("configuration file not found: {}", path.display()));
         }
         let loaded = homodyne_config::load_file(path)?;
-        Ok(Self::from_loaded(loaded, path, overrides))
+        Self::from_loaded(loaded, path, overrides).checked()
     }
 
     /// The built-in template of `mode` (the reference's generated default), as if read
@@ -50,7 +50,22 @@ impl Analysis {
         let path = path.as_ref();
         let text = homodyne_config::template(mode);
         let loaded = homodyne_config::load_str(text, Format::Yaml, &path.to_string_lossy())?;
-        Ok(Self::from_loaded(loaded, path, overrides))
+        Self::from_loaded(loaded, path, overrides).checked()
+    }
+
+    /// Refuse settings the run cannot use before any data is read (the same verdict as
+    /// [`crate::check`]).
+    fn checked(self) -> Result<Self> {
+        let errors = setup::settings_errors(&self.loaded, &self.overrides);
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(invalid!(
+                "invalid configuration {}: {}",
+                self.config_path.display(),
+                errors.join("; ")
+            ))
+        }
     }
 
     /// An already loaded configuration (read from `config_path`) with `overrides`.
@@ -112,7 +127,7 @@ impl Analysis {
 
     /// Effective parameter bounds (defaults overridden by `parameter_space.bounds`).
     pub fn parameter_bounds(&self) -> ParameterBounds {
-        setup::parameter_bounds(&self.loaded.config, self.mode())
+        ParameterBounds::from_space(&self.loaded.config.parameter_space())
     }
 
     /// Load the data (t from 0, diagonal corrected, angles filtered), write the
@@ -156,27 +171,16 @@ impl Analysis {
         )?)
     }
 
-    /// Start values: configured (or overridden) physical values — bound midpoints for
-    /// `values: null` — and per-angle contrast/offset from the configuration or
-    /// estimated from `fit_data`; fixed parameters marked.
+    /// Start values and bounds from the configuration's parameter table: configured
+    /// (or overridden) physical values — bound midpoints for `values: null` — fixed
+    /// parameters marked, and per-angle contrast/offset from the configuration or
+    /// estimated from `fit_data`.
     pub fn initial_values(
         &self,
         experiment: &Experiment,
         fit_data: &XpcsData,
-    ) -> Result<InitialValues> {
+    ) -> Result<(InitialValues, ParameterBounds)> {
         let cfg = &self.loaded.config;
-        let mode = self.mode();
-        let bounds = self.parameter_bounds();
-        let iv = cfg.initial_values();
-        let fixed: Vec<bool> = mode
-            .physical_names()
-            .iter()
-            .map(|name| iv.fixed.contains_key(*name))
-            .collect();
-        // `values: null` (and no override): bound midpoints, except that fixed
-        // parameters still need their values.
-        let physical =
-            (!iv.from_midpoints || fixed.iter().any(|&f| f)).then(|| cfg.initial_physical());
         let (contrast, offset) = match cfg.per_angle_scaling(experiment.n_phi()) {
             Ok(lists) => lists,
             Err(e) => {
@@ -192,13 +196,11 @@ impl Analysis {
             (Some(c), Some(o)) => Some((c.as_slice(), o.as_slice())),
             _ => None,
         };
-        let mut initial = homodyne_nlsq::initial_values(
+        let (mut initial, bounds) = homodyne_nlsq::initial_values_from_space(
             experiment,
             fit_data.c2_exp.view(),
-            mode,
-            physical.as_deref(),
+            &cfg.parameter_space(),
             scaling,
-            &bounds,
         )?;
         // A list given for only one of contrast/offset still applies to that one.
         if scaling.is_none() {
@@ -209,8 +211,7 @@ impl Analysis {
                 initial.offset = o;
             }
         }
-        initial.fixed = fixed;
-        Ok(initial)
+        Ok((initial, bounds))
     }
 
     /// Fit `data` (t = 0 excluded) by bounded nonlinear least squares.
@@ -221,8 +222,7 @@ impl Analysis {
             data.clone()
         };
         let experiment = self.experiment(&fit_data)?;
-        let bounds = self.parameter_bounds();
-        let initial = self.initial_values(&experiment, &fit_data)?;
+        let (initial, bounds) = self.initial_values(&experiment, &fit_data)?;
         let options = self.nlsq_options()?;
         let stage = Stage::start(
             observer,

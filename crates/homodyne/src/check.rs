@@ -19,18 +19,18 @@ fn line_of(loaded: &Loaded, path: &str) -> u64 {
     parent.and_then(|n| n.entry(key)).map_or(0, |e| e.key_line)
 }
 
-/// Add the analysis-level problems of `loaded` (read from `path`) to `report`.
+/// Add the analysis-level problems of `loaded` (read from `path`) to `report`: every
+/// setting the run turns into library types, built by the run's own code.
 pub fn check_loaded(loaded: &Loaded, path: &Path, report: &mut ValidationReport) {
-    if let Err(e) = setup::nlsq_options(loaded, &Overrides::default()) {
-        let message = e.to_string();
+    let _ = path;
+    for message in setup::settings_errors(loaded, &Overrides::default()) {
         // Messages name their key first ("optimization.nlsq.loss: ..."): report it there.
         let (key, detail) = message
             .split_once(": ")
-            .filter(|(k, _)| k.contains('.') && !k.contains(' '))
-            .unwrap_or(("optimization.nlsq", message.as_str()));
+            .filter(|(k, _)| !k.contains(' '))
+            .unwrap_or(("", message.as_str()));
         report.error(key, line_of(loaded, key), detail.to_string());
     }
-    let _ = path;
 }
 
 /// Validate the configuration file at `path`: every problem at once, nothing loaded

@@ -18,18 +18,42 @@ fn quality_err(e: impl std::fmt::Display) -> Error {
 }
 
 fn section<T: serde::de::DeserializeOwned + Default>(loaded: &Loaded, key: &str) -> Result<T> {
-    match loaded.tree.get(key) {
-        Some(node) if !node.is_null() => serde_json::from_value(node.to_json())
-            .map_err(|e| invalid!("configuration section '{key}' is malformed: {e}")),
-        _ => Ok(T::default()),
-    }
+    let Some(node) = loaded.tree.get(key).filter(|n| !n.is_null()) else {
+        return Ok(T::default());
+    };
+    let value = node.to_json();
+    serde_json::from_value::<T>(value.clone()).map_err(|e| {
+        // serde names the problem, not the key: find the entry without which the section
+        // reads, so the message points at it.
+        let culprit = value.as_object().and_then(|map| {
+            map.keys()
+                .find(|k| {
+                    let mut rest = map.clone();
+                    rest.remove(*k);
+                    serde_json::from_value::<T>(serde_json::Value::Object(rest)).is_ok()
+                })
+                .cloned()
+        });
+        match culprit {
+            Some(k) => invalid!("{key}.{k}: {e}"),
+            None => invalid!("{key}: section is malformed: {e}"),
+        }
+    })
+}
+
+/// The `preprocessing` and `quality_control` sections as the quality crate reads them
+/// (absent sections: defaults). The run and `check` both call this.
+pub fn sections(loaded: &Loaded) -> Result<(PreprocessingConfig, QualityControlConfig)> {
+    Ok((
+        section(loaded, "preprocessing")?,
+        section(loaded, "quality_control")?,
+    ))
 }
 
 /// Run quality control (raw, preprocessed, final stages) and preprocessing when enabled,
 /// modifying `data` in place. Returns whether anything ran.
 pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Result<bool> {
-    let pre: PreprocessingConfig = section(loaded, "preprocessing")?;
-    let qc: QualityControlConfig = section(loaded, "quality_control")?;
+    let (pre, qc) = sections(loaded)?;
     if !pre.enabled && !qc.enabled {
         return Ok(false);
     }

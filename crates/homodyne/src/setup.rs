@@ -10,8 +10,8 @@ use homodyne_data::{
     CacheOptions, CombineCriteria, DataFilterOptions, LoadOptions, PhiFilterOptions, PhiRange,
     ValueRange,
 };
-use homodyne_model::params::{AnalysisMode, Bounds, canonical_name};
-use homodyne_nlsq::{NlsqOptions, ParameterBounds};
+use homodyne_model::params::canonical_name;
+use homodyne_nlsq::NlsqOptions;
 
 use crate::error::{Result, invalid};
 use crate::overrides::Overrides;
@@ -136,22 +136,6 @@ pub fn load_options(
     })
 }
 
-/// Effective bounds (defaults overridden by `parameter_space.bounds`).
-pub fn parameter_bounds(cfg: &Config, mode: AnalysisMode) -> ParameterBounds {
-    let table = cfg.parameter_bounds();
-    let get = |name: &str| {
-        let b = table
-            .get(name)
-            .expect("configuration bounds cover every active parameter");
-        Bounds::new(b.min, b.max)
-    };
-    ParameterBounds {
-        physical: mode.physical_names().iter().map(|n| get(n)).collect(),
-        contrast: get("contrast"),
-        offset: get("offset"),
-    }
-}
-
 /// NLSQ options from `optimization.nlsq`. The iteration cap applies only when
 /// `optimization.nlsq.max_iterations` is written in the file or overridden (the
 /// templates' 100 would otherwise cut long fits that the reference's main path never
@@ -199,6 +183,19 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
         opts.strategy = Some(s.parse().map_err(|e| invalid!("{key}: {e}"))?);
     }
     Ok(opts)
+}
+
+/// Every setting the run turns into library types, built once: a list of messages,
+/// each starting with its key path (`key: reason`). Empty when the run accepts them all.
+pub fn settings_errors(loaded: &Loaded, overrides: &Overrides) -> Vec<String> {
+    let mut errors = Vec::new();
+    if let Err(e) = nlsq_options(loaded, overrides) {
+        errors.push(e.to_string());
+    }
+    if let Err(e) = crate::quality::sections(loaded) {
+        errors.push(e.to_string());
+    }
+    errors
 }
 
 /// Refuse a simulated grid that would not fit in memory (n_phi x n x n float64, plus the

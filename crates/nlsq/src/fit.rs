@@ -385,7 +385,9 @@ impl<'a> Fitter<'a> {
         // pseudo-inverse would report 0. Mark it, and every per-angle entry built from it,
         // as unknown (NaN -> null in JSON).
         let undetermined: Vec<bool> = (0..p)
-            .map(|k| !(sol.equations.jtj[k * p + k] > 0.0))
+            .map(|k| {
+                sol.equations.jtj[k * p + k].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+            })
             .collect();
         let depends_on_undetermined =
             |r: usize| (0..p).any(|k| undetermined[k] && m[r * p + k] != 0.0);

@@ -27,7 +27,7 @@ pub mod strategy;
 pub use bounds::ParameterBounds;
 pub use error::NlsqError;
 pub use fit::{Fitter, fit, per_angle_names};
-pub use init::{InitialValues, initial_values};
+pub use init::{InitialValues, initial_values, initial_values_from_space};
 pub use loss::{Loss, RobustLoss};
 pub use options::{NlsqOptions, StreamingOptions, XScale};
 pub use problem::{Normalized, Objective, Problem};
