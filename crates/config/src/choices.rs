@@ -105,7 +105,8 @@ choice_enum! {
 }
 
 choice_enum! {
-    /// `optimization.cmc.per_angle_mode` (spec 02 §2.5; `fourier` is rejected by CMC).
+    /// `optimization.cmc.per_angle_mode` (NLSQ's `fourier` is not a CMC choice and is
+    /// rejected).
     pub enum CmcPerAngleMode {
         /// Averaged when n_phi >= threshold, else individual.
         Auto = "auto",
@@ -198,7 +199,7 @@ choice_enum! {
 }
 
 /// Key path of the prior type of every `parameter_space.bounds` entry.
-pub const PRIOR_TYPE_KEY: &str = "parameter_space.bounds[*].type";
+const PRIOR_TYPE_KEY: &str = "parameter_space.bounds[*].type";
 
 /// Every choice key the configuration validates, with the spellings its owning enum
 /// accepts. Keys are dotted paths; `[*]` stands for any list index.

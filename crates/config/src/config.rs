@@ -5,7 +5,19 @@
 //! `q_tolerance_fraction`), is a field here. Anything else is reported as an unknown
 //! key (warning).
 
-use crate::sections::*;
+use crate::sections::analyzer::{AnalysisSettings, AnalyzerParameters};
+use crate::sections::cmc::CmcConfig;
+use crate::sections::data::{
+    DataFiltering, ExperimentalData, PhiFiltering, Preprocessing, QualityControl,
+};
+use crate::sections::misc::{
+    Logging, Metadata, NoiseEstimation, OutputSettings, Performance, Plotting, V2Features,
+    ValidationSettings,
+};
+use crate::sections::nlsq::NlsqConfig;
+use crate::sections::optimization::OptimizationConfig;
+use crate::sections::parameters::{InitialParameters, ParameterSpaceConfig};
+use homodyne_model::AnalysisMode;
 
 section! {
     /// A fully typed configuration. Build it with [`crate::load_file`] /

@@ -5,12 +5,17 @@
 //!   JSON if YAML fails.
 //! * Empty file → built-in defaults (info note). Syntax errors are errors naming the
 //!   file and line (the reference silently fell back to defaults; we refuse).
+//! * Files over 16 MiB are refused (no configuration comes near that; a larger file is
+//!   almost surely the wrong file).
 //! * [`validate_file`] never fails: every problem, including unreadable files and
 //!   syntax errors, lands in the returned [`ValidationReport`].
 
 use crate::config::Config;
+use crate::de;
 use crate::issues::{ConfigError, ValidationReport};
-use crate::node::{self, Node};
+use crate::node::{Node, NodeKind, parse_yaml};
+use crate::normalize::normalize;
+use crate::validate;
 use std::path::{Path, PathBuf};
 
 /// Input format.
@@ -52,11 +57,11 @@ pub struct Loaded {
 }
 
 /// Maximum configuration file size (bytes); larger files are refused.
-pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 fn parse(text: &str, format: Format, path: &Path) -> Result<Node, ConfigError> {
     let yaml = |text: &str| {
-        node::parse_yaml(text).map_err(|e| {
+        parse_yaml(text).map_err(|e| {
             let loc = e.location();
             ConfigError::Syntax {
                 path: path.to_path_buf(),
@@ -68,7 +73,7 @@ fn parse(text: &str, format: Format, path: &Path) -> Result<Node, ConfigError> {
     };
     let json = |text: &str| {
         if text.trim().is_empty() {
-            return Ok(Node::new(node::NodeKind::Null));
+            return Ok(Node::new(NodeKind::Null));
         }
         serde_json::from_str::<serde_json::Value>(text)
             .map(|v| Node::from_json(&v))
@@ -106,15 +111,15 @@ fn analyse(
             return (None, report);
         }
     };
-    if !crate::normalize::normalize(&mut tree, &mut report) {
+    if !normalize(&mut tree, &mut report) {
         return (None, report);
     }
-    let config: Option<Config> = crate::de::read(&tree, "", &mut report);
+    let config: Option<Config> = de::read(&tree, "", &mut report);
     let Some(config) = config else {
         report.sort_by_line();
         return (None, report);
     };
-    crate::validate::check(&config, &tree, &mut report);
+    validate::check(&config, &tree, &mut report);
     report.sort_by_line();
     let loaded = Loaded {
         config,

@@ -58,7 +58,7 @@ pub struct Node {
 
 impl Node {
     /// A node without location.
-    pub fn new(kind: NodeKind) -> Self {
+    pub(crate) fn new(kind: NodeKind) -> Self {
         Node {
             kind,
             line: 0,
@@ -67,7 +67,7 @@ impl Node {
     }
 
     /// An empty mapping without location.
-    pub fn empty_map() -> Self {
+    pub(crate) fn empty_map() -> Self {
         Node::new(NodeKind::Map(Vec::new()))
     }
 
@@ -101,7 +101,7 @@ impl Node {
     }
 
     /// Mutable mapping entries, if this is a mapping.
-    pub fn entries_mut(&mut self) -> Option<&mut Vec<Entry>> {
+    pub(crate) fn entries_mut(&mut self) -> Option<&mut Vec<Entry>> {
         match &mut self.kind {
             NodeKind::Map(e) => Some(e),
             _ => None,
@@ -117,7 +117,7 @@ impl Node {
     }
 
     /// Mutable value under `key` of a mapping.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         self.entries_mut()?
             .iter_mut()
             .find(|e| e.key == key)
@@ -135,7 +135,7 @@ impl Node {
     }
 
     /// Remove `key` from a mapping, returning its entry.
-    pub fn remove(&mut self, key: &str) -> Option<Entry> {
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Entry> {
         let entries = self.entries_mut()?;
         let idx = entries.iter().position(|e| e.key == key)?;
         Some(entries.remove(idx))
@@ -143,7 +143,7 @@ impl Node {
 
     /// Insert or replace `key` in a mapping (appends new keys at the end).
     /// Does nothing if `self` is not a mapping.
-    pub fn insert(&mut self, key: &str, key_line: u64, value: Node) {
+    pub(crate) fn insert(&mut self, key: &str, key_line: u64, value: Node) {
         if let Some(entries) = self.entries_mut() {
             if let Some(e) = entries.iter_mut().find(|e| e.key == key) {
                 e.value = value;
@@ -159,7 +159,7 @@ impl Node {
 
     /// Get the child mapping under `key`, creating an empty one when absent.
     /// Returns `None` if `self` is not a mapping or the child exists but is not a mapping.
-    pub fn child_map_mut(&mut self, key: &str) -> Option<&mut Node> {
+    pub(crate) fn child_map_mut(&mut self, key: &str) -> Option<&mut Node> {
         let exists = self.get(key).is_some();
         if !exists {
             self.insert(key, 0, Node::empty_map());
@@ -212,7 +212,7 @@ impl Node {
     }
 
     /// Build a tree (without locations) from a `serde_json::Value`.
-    pub fn from_json(v: &serde_json::Value) -> Node {
+    pub(crate) fn from_json(v: &serde_json::Value) -> Node {
         use serde_json::Value;
         Node::new(match v {
             Value::Null => NodeKind::Null,
@@ -366,9 +366,36 @@ impl Serialize for Node {
     }
 }
 
+/// Line of the key at a dotted path (`a.b[2].c`), 0 when unknown.
+pub(crate) fn line_of(tree: &Node, path: &str) -> u64 {
+    let mut node = tree;
+    let mut line = 0;
+    for part in path.split('.') {
+        let (key, idx) = match part.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let Some(e) = node.entry(key) else {
+            return line;
+        };
+        line = e.key_line;
+        node = &e.value;
+        if let Some(i) = idx {
+            match &node.kind {
+                NodeKind::Seq(v) if i < v.len() => {
+                    node = &v[i];
+                    line = node.line;
+                }
+                _ => return line,
+            }
+        }
+    }
+    line
+}
+
 /// Parser options: PyYAML-compatible where it matters (later duplicate keys win,
 /// `.inf`/`.nan` accepted, YAML 1.1 booleans such as `yes`/`no` accepted).
-pub fn yaml_options() -> serde_saphyr::Options {
+fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
@@ -377,6 +404,6 @@ pub fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Parse YAML text into a tree. An empty document gives `Null`.
-pub fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
+pub(crate) fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
     serde_saphyr::from_str_with_options(text, yaml_options())
 }

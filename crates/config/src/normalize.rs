@@ -1,5 +1,6 @@
-//! Alias and legacy-shape normalisation on the raw [`Node`] tree (ConfigManager
-//! `_normalize_schema` plus the legacy shapes the loader and CLI accept).
+//! Alias and legacy-shape normalisation on the raw [`Node`] tree: the spellings and
+//! older layouts the original program accepts (through its configuration manager, its
+//! loader and its command line) are rewritten to the one canonical layout.
 //!
 //! Runs before the typed read, so the typed sections only know canonical keys. Moved
 //! nodes keep their source line, so later errors still point at the right line. Every
@@ -27,12 +28,12 @@
 
 use crate::issues::ValidationReport;
 use crate::node::{Entry, Node, NodeKind};
-use crate::params::canonical_name;
-use crate::sections::AnalysisMode;
+use crate::params::{canonical_name, is_known_name};
+use homodyne_model::AnalysisMode;
 
 /// Normalise `root` in place. Returns `false` (with an error recorded) when the root is
 /// not a mapping.
-pub fn normalize(root: &mut Node, report: &mut ValidationReport) -> bool {
+pub(crate) fn normalize(root: &mut Node, report: &mut ValidationReport) -> bool {
     if root.is_null() {
         report.info("", 0, "empty configuration: built-in defaults are used");
         *root = Node::empty_map();
@@ -317,7 +318,7 @@ fn initial_parameters(root: &mut Node, report: &mut ValidationReport) {
         && entries.iter().all(|e| !known.contains(&e.key.as_str()))
         && entries
             .iter()
-            .all(|e| crate::params::is_known_name(&e.key) && e.value.as_f64().is_some())
+            .all(|e| is_known_name(&e.key) && e.value.as_f64().is_some())
     {
         let line = entries[0].key_line;
         let mut names = Vec::new();

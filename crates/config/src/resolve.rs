@@ -1,22 +1,21 @@
-//! Resolved parameter views (spec 02 §2.2-2.4), computed from the typed [`Config`]: one
-//! table, the model's [`ParameterSpace`], built by [`Config::parameter_space`].
+//! Resolved parameter views, computed from the typed [`Config`]: one table, the model's
+//! [`ParameterSpace`], built by [`Config::parameter_space`], so the fit, the priors and
+//! the reports all read the same bounds and start values.
 //!
-//! * Bounds: the defaults of 02 §2.2 overridden per name by `parameter_space.bounds`
-//!   (`min`/`max` each optional; aliases already mapped).
-//! * Priors (CMC `ParameterSpace.from_config`): `prior_mu` default mid-range,
+//! * Bounds: the model's built-in default bounds, overridden per name by
+//!   `parameter_space.bounds` (`min`/`max` each optional; aliases already mapped).
+//! * Priors (as the original's CMC reads them): `prior_mu` default mid-range,
 //!   `prior_sigma` default range/4, `type` default `TruncatedNormal`.
-//! * Start values (`ConfigManager.get_initial_parameters`): an explicit
+//! * Start values (as the original's configuration manager reads them): an explicit
 //!   `fixed_parameters` value, else the configured value, else the bound midpoint
 //!   (`values` null/missing: D0 → 50050, alpha → 0); `fixed_parameters` set the fixed
-//!   flags. [`InitialValues`] is the ConfigManager/CMC view of the same table with
+//!   flags. [`InitialValues`] is the CMC view of the same table with
 //!   `active_parameters` applied.
 
 use crate::config::Config;
 use crate::params;
-use crate::sections::AnalysisMode;
+use homodyne_model::params::{AnalysisMode, ParameterSpace, Prior, PriorKind};
 use std::collections::BTreeMap;
-
-pub use homodyne_model::params::{ParameterSpace, ParameterSpec, Prior, PriorKind};
 
 /// `[min, max]` of one parameter: the model's [`homodyne_model::Bounds`].
 pub type Bound = homodyne_model::Bounds;
@@ -26,7 +25,7 @@ pub type Bound = homodyne_model::Bounds;
 /// bounds of a name.
 pub type ParameterBounds = ParameterSpace;
 
-/// The ConfigManager/CMC view of the start values: the free parameters after
+/// The CMC view of the start values: the free parameters after
 /// `fixed_parameters` and `active_parameters`, and the fixed ones. Built from
 /// [`Config::parameter_space`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -54,8 +53,8 @@ impl InitialValues {
 }
 
 impl Config {
-    /// The parameter table of the configured mode: bounds (02 §2.2 defaults overridden
-    /// by `parameter_space.bounds`), priors (`type`/`prior_mu`/`prior_sigma`, defaults
+    /// The parameter table of the configured mode: bounds (the model's defaults
+    /// overridden by `parameter_space.bounds`), priors (`type`/`prior_mu`/`prior_sigma`, defaults
     /// TruncatedNormal, mid-range, range/4), start values (explicit fixed value, else
     /// `initial_parameters.values`, else the bound midpoint) and fixed flags
     /// (`fixed_parameters`). A prior type that does not parse (an error of the
@@ -126,9 +125,9 @@ impl Config {
             .collect()
     }
 
-    /// Start values, ConfigManager semantics (02 §2.4): the mode's physical parameters
-    /// from [`Config::parameter_space`]; fixed ones go to `fixed`, free ones not in
-    /// `active_parameters` (when given) are left out.
+    /// Start values as the original's configuration manager gives them: the mode's
+    /// physical parameters from [`Config::parameter_space`]; fixed ones go to `fixed`,
+    /// free ones not in `active_parameters` (when given) are left out.
     pub fn initial_values(&self) -> InitialValues {
         let space = self.parameter_space();
         let active = self.initial_parameters.active_parameters.as_ref();

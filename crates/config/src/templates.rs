@@ -1,9 +1,9 @@
 //! The configuration templates written by `homodyne-config`.
 //!
-//! The templates are this project's own commented YAML files
-//! (`crates/config/templates/*.yaml`), embedded with `include_str!`. They carry the
-//! reference's template values (06 §6.2-6.3), so a generated file means the same as the
-//! reference's, and they load through [`crate::load_str`] without warnings.
+//! The templates are this project's own commented YAML files (the crate's
+//! `templates/*.yaml`), embedded with `include_str!`. They carry the values of the
+//! original program's templates, so a generated file means the same as one the original
+//! writes, and they load through [`crate::load_str`] without warnings.
 //!
 //! * [`TemplateFilter::Full`] keeps the commented text; values from
 //!   [`TemplateValues`] (the `--interactive` answers) are substituted in place on their
@@ -14,16 +14,16 @@
 //!   `cmc_only` drops `optimization.lsq` and `optimization.nlsq`.
 
 use crate::issues::ConfigError;
-use crate::node::{Node, NodeKind};
-use crate::sections::AnalysisMode;
-use crate::validate::line_of;
+use crate::node::line_of;
+use crate::node::{Node, NodeKind, parse_yaml};
+use homodyne_model::AnalysisMode;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Static-mode template text.
-pub const STATIC_TEMPLATE: &str = include_str!("../templates/static.yaml");
+const STATIC_TEMPLATE: &str = include_str!("../templates/static.yaml");
 /// Laminar-flow template text.
-pub const LAMINAR_FLOW_TEMPLATE: &str = include_str!("../templates/laminar_flow.yaml");
+const LAMINAR_FLOW_TEMPLATE: &str = include_str!("../templates/laminar_flow.yaml");
 
 /// Template text for a mode.
 pub fn template(mode: AnalysisMode) -> &'static str {
@@ -196,7 +196,7 @@ pub fn render(
     if filter == TemplateFilter::Full {
         let mut text = base.to_string();
         for (path, value) in subs {
-            let tree = crate::node::parse_yaml(&text).map_err(|e| syntax_err(e.to_string()))?;
+            let tree = parse_yaml(&text).map_err(|e| syntax_err(e.to_string()))?;
             let line = line_of(&tree, path);
             let key = path.rsplit('.').next().unwrap_or(path);
             text = replace_value_on_line(&text, line, key, &value)
@@ -204,9 +204,9 @@ pub fn render(
         }
         return Ok(text);
     }
-    let mut tree = crate::node::parse_yaml(base).map_err(|e| syntax_err(e.to_string()))?;
+    let mut tree = parse_yaml(base).map_err(|e| syntax_err(e.to_string()))?;
     for (path, value) in subs {
-        let v = crate::node::parse_yaml(&value).map_err(|e| syntax_err(e.to_string()))?;
+        let v = parse_yaml(&value).map_err(|e| syntax_err(e.to_string()))?;
         let mut parts: Vec<&str> = path.split('.').collect();
         let last = parts.pop().unwrap_or_default();
         if let Some(n) = ensure_path(&mut tree, &parts) {

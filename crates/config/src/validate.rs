@@ -1,45 +1,21 @@
 //! Semantic checks on a typed [`Config`] (value ranges, allowed choices, consistency),
 //! collected into the [`ValidationReport`] together with the parse-time issues.
 //!
-//! Mirrors ConfigManager `_validate_config` and `get_cmc_config` validation (06 §6.1):
-//! what the reference rejects with `ValueError` is an error here, what it logs is a
+//! Follows the original program's checks of its configuration and of its CMC settings:
+//! what the original refuses to run with is an error here, what it only logs is a
 //! warning. Lines are looked up in the normalised [`Node`] tree by key path.
 
+use crate::choices::check_choice;
 use crate::config::Config;
 use crate::issues::ValidationReport;
-use crate::node::Node;
+use crate::node::{Node, line_of};
 use crate::params;
-use crate::sections::{AnalysisMode, AutoOr};
+use crate::sections::auto::AutoOr;
+use crate::sections::cmc::CmcBackend;
+use homodyne_model::AnalysisMode;
 
 /// The package version configs are compared against (major.minor).
-pub const PACKAGE_VERSION: &str = "2.23";
-
-/// Line of the key at a dotted path (`a.b[2].c`), 0 when unknown.
-pub fn line_of(tree: &Node, path: &str) -> u64 {
-    let mut node = tree;
-    let mut line = 0;
-    for part in path.split('.') {
-        let (key, idx) = match part.split_once('[') {
-            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        let Some(e) = node.entry(key) else {
-            return line;
-        };
-        line = e.key_line;
-        node = &e.value;
-        if let Some(i) = idx {
-            match &node.kind {
-                crate::node::NodeKind::Seq(v) if i < v.len() => {
-                    node = &v[i];
-                    line = node.line;
-                }
-                _ => return line,
-            }
-        }
-    }
-    line
-}
+const PACKAGE_VERSION: &str = "2.23";
 
 struct Ctx<'a> {
     tree: &'a Node,
@@ -61,16 +37,16 @@ impl Ctx<'_> {
         self.report.warning(path, line, msg);
     }
     /// Parse `value` with the enum that owns choice key `path` (see
-    /// [`crate::choices`]): the parse a run uses, so validation accepts exactly that.
+    /// [`crate::choice_keys`]): the parse a run uses, so validation accepts exactly that.
     fn choice(&mut self, path: &str, value: &str) {
-        if let Err(e) = crate::choices::check_choice(path, value) {
+        if let Err(e) = check_choice(path, value) {
             self.error(path, e);
         }
     }
 }
 
 /// Run every semantic check on `cfg`; `tree` is the normalised source tree.
-pub fn check(cfg: &Config, tree: &Node, report: &mut ValidationReport) {
+pub(crate) fn check(cfg: &Config, tree: &Node, report: &mut ValidationReport) {
     let mut c = Ctx { tree, report };
     version(cfg, &mut c);
     analyzer(cfg, &mut c);
@@ -399,8 +375,8 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
         );
     }
     match &m.backend {
-        Some(crate::sections::CmcBackend::Name(n)) => c.choice(&format!("{P}.backend"), n),
-        Some(crate::sections::CmcBackend::Config(b)) => {
+        Some(CmcBackend::Name(n)) => c.choice(&format!("{P}.backend"), n),
+        Some(CmcBackend::Config(b)) => {
             if let Some(n) = &b.name {
                 c.choice(&format!("{P}.backend.name"), n);
             }

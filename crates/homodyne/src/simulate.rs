@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use homodyne_config::{Loaded, node::Node};
+use homodyne_config::{Loaded, Node};
 use homodyne_model::{AnalysisMode, Experiment, Geometry, g2_grid};
 use ndarray::Array3;
 

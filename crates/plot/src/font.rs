@@ -2,7 +2,7 @@
 //! binary and registered once with plotters' `ab_glyph` text backend, so plotting never
 //! touches system font libraries (fontconfig/freetype).
 
-use crate::PlotError;
+use crate::error::PlotError;
 use plotters::style::FontStyle;
 use std::sync::OnceLock;
 

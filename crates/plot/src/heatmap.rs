@@ -4,11 +4,11 @@
 //! block-averaged onto the pixel grid of the plot area and painted pixel by pixel.
 
 use crate::colormap::Colormap;
+use crate::error::PlotError;
 use crate::font::FAMILY;
 use crate::output::{Root, de, render_png};
 use crate::raster::{ColorLimits, downsample, resolve_limits, symmetric_limits};
 use crate::ticks::fmt_tick;
-use crate::{PixelRect, PlotError};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 use plotters::prelude::*;
 use std::ops::Range;
@@ -53,6 +53,19 @@ impl Default for HeatmapOptions {
             colorbar_label: "c₂".into(),
         }
     }
+}
+
+/// A pixel rectangle `[x0, x1) × [y0, y1)` in image coordinates (origin top-left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PixelRect {
+    /// Left edge (inclusive).
+    pub x0: i32,
+    /// Top edge (inclusive).
+    pub y0: i32,
+    /// Right edge (exclusive).
+    pub x1: i32,
+    /// Bottom edge (exclusive).
+    pub y1: i32,
 }
 
 /// What a heatmap call drew: the colour limits used and where the map and colour bar

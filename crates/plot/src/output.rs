@@ -2,16 +2,12 @@
 //! folder and renamed over the destination only after encoding succeeded, so readers
 //! never see a half-written image. Also hosts the shared render driver.
 
-use crate::{PlotError, font};
+use crate::error::{MAX_SIDE, MIN_SIDE, PlotError};
+use crate::font;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Smallest accepted image side, in pixels.
-pub const MIN_SIDE: u32 = 64;
-/// Largest accepted image side, in pixels.
-pub const MAX_SIDE: u32 = 16_384;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 

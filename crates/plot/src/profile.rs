@@ -2,7 +2,7 @@
 //! c2(t, t + dt)) against time for several scattering angles, with a legend
 //! (`experimental_data_diagonal.png`, `simulated_data_diagonal.png`).
 
-use crate::PlotError;
+use crate::error::PlotError;
 use crate::font::FAMILY;
 use crate::heatmap::{axis_range, titled};
 use crate::output::{de, render_png};

@@ -9,9 +9,19 @@ use ndarray::ArrayView2;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ColorLimits {
     /// Fixed limits `[min, max]` (both finite, `min <= max`).
-    Fixed { min: f64, max: f64 },
+    Fixed {
+        /// Lower limit.
+        min: f64,
+        /// Upper limit.
+        max: f64,
+    },
     /// Percentiles (0–100, numpy "linear" interpolation) of the finite values.
-    Percentile { low: f64, high: f64 },
+    Percentile {
+        /// Lower percentile (0–100).
+        low: f64,
+        /// Upper percentile (0–100).
+        high: f64,
+    },
 }
 
 impl Default for ColorLimits {
@@ -60,7 +70,7 @@ pub(crate) fn percentile_of_vec(v: &mut [f64], p: f64) -> Option<f64> {
 
 /// Resolves colour limits for `data`; the result always satisfies `min < max`.
 /// Returns `(0, 1)` when percentiles are requested and no value is finite.
-pub fn resolve_limits(data: ArrayView2<f64>, limits: ColorLimits) -> (f64, f64) {
+pub(crate) fn resolve_limits(data: ArrayView2<f64>, limits: ColorLimits) -> (f64, f64) {
     let (lo, hi) = match limits {
         ColorLimits::Fixed { min, max } => (min, max),
         ColorLimits::Percentile { low, high } => {

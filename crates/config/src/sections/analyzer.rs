@@ -4,7 +4,8 @@
 //! Legacy flat locations (top-level `dt`/`start_frame`/`end_frame`,
 //! `analyzer_parameters.wavevector_q`, `analyzer_parameters.stator_rotor_gap`,
 //! `experimental_data.geometry.stator_rotor_gap`, `experimental_data.sample_detector_distance`,
-//! `experimental_data.dt`) are moved here by [`crate::normalize`] before reading.
+//! `experimental_data.dt`) are moved here by the normalisation step before reading, so
+//! these structs only know the canonical keys.
 
 section! {
     /// `analyzer_parameters`.

@@ -1,8 +1,9 @@
-//! `optimization.mcmc` and `optimization.cmc` (spec 04 §4.1-4.2, 06 §6.2).
-//! CMC defaults are the code defaults of `CMCConfig` (04 §4.2), which differ from the
-//! laminar template in a few places (e.g. `min_success_rate` 0.90).
+//! `optimization.mcmc` and `optimization.cmc`: the sampler settings of the Bayesian
+//! (consensus Monte Carlo) analysis. CMC defaults are the values the original program's
+//! CMC code falls back to, which differ from its laminar template in a few places (e.g.
+//! `min_success_rate` 0.90), because a key left out of a file gets the code's value.
 
-use super::AutoOr;
+use super::auto::AutoOr;
 use std::collections::BTreeMap;
 
 section! {
@@ -83,7 +84,7 @@ section! {
         /// Backend name or mapping (`backend_config.name` wins when present).
         pub backend: Option<CmcBackend> = None,
         /// auto | constant | constant_averaged | individual
-        /// ([`crate::choices::CmcPerAngleMode`]).
+        /// ([`crate::CmcPerAngleMode`]).
         pub per_angle_mode: String = "auto".into(),
         /// auto → averaged when n_phi ≥ this.
         pub constant_scaling_threshold: u64 = 3,
@@ -112,8 +113,8 @@ section! {
 
 impl CmcConfig {
     /// Effective backend name: `backend_config.name` when present, else `backend`, else
-    /// `"auto"`, with legacy
-    /// `"jax"` mapped to `"multiprocessing"` (04 §4.2).
+    /// `"auto"`, with the legacy name `"jax"` mapped to `"multiprocessing"` (the backend
+    /// that name used to select).
     pub fn effective_backend(&self) -> String {
         let name = match (&self.backend_config.name, &self.backend) {
             (Some(n), _) => n.as_str(),

@@ -1,6 +1,8 @@
 //! Data-side sections: `experimental_data`, `phi_filtering`, `data_filtering`,
-//! `quality_control` and `preprocessing` (spec 05 §5.1-5.6, 06 §6.2).
+//! `quality_control` and `preprocessing`: where the data are, which angles and frames
+//! are kept, and the optional quality checks and preprocessing of the loaded matrices.
 
+use crate::choices::CombineCriteria;
 use std::collections::BTreeMap;
 
 section! {
@@ -33,7 +35,7 @@ section! {
         pub cache_directory: Option<String> = None,
         /// Built-in default config: caching on/off.
         pub use_caching: Option<bool> = None,
-        /// Seed-only key; the diagonal correction is always applied.
+        /// Accepted for compatibility; the diagonal correction is always applied.
         pub apply_diagonal_correction: Option<bool> = None,
     }
 }
@@ -129,7 +131,7 @@ section! {
 }
 
 section! {
-    /// `data_filtering` (loader-side selection, off by default, spec 05 §5.6).
+    /// `data_filtering` (selection of (q, phi) matrices while loading, off by default).
     pub struct DataFiltering {
         /// Filter on/off.
         pub enabled: bool = false,
@@ -154,7 +156,7 @@ section! {
 
 impl DataFiltering {
     /// `combine_criteria` parsed by its owning enum (case-insensitive).
-    pub fn criteria(&self) -> Result<crate::choices::CombineCriteria, String> {
+    pub fn criteria(&self) -> Result<CombineCriteria, String> {
         self.combine_criteria.parse()
     }
 }

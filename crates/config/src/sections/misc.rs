@@ -1,7 +1,7 @@
 //! Remaining top-level sections: `metadata`, `performance`, `logging`, `plotting`,
 //! `output`, `validation`, `noise_estimation`, `v2_features`.
 
-use super::AutoOr;
+use super::auto::AutoOr;
 use std::collections::BTreeMap;
 
 section! {

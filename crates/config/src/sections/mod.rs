@@ -1,9 +1,13 @@
-//! Typed configuration sections (spec 06 §6.2), one file per area.
+//! Typed configuration sections, one file per area of the YAML file.
 //!
-//! Every struct is `#[serde(default)]`: a missing key takes the default listed in
-//! 06_config.md (the laminar template's value, or the code default where the spec gives
-//! one, e.g. CMC 04 §4.2). The `section!` macro declares a struct together with its
-//! `Default` so each default sits next to its field.
+//! Every struct is `#[serde(default)]`: a missing key takes the default of the original
+//! program, i.e. the value its laminar-flow template writes, or, for keys the template
+//! leaves out, the value its code falls back to (the CMC settings are such a case). The
+//! `section!` macro declares a struct together with its `Default` so each default sits
+//! next to its field.
+//!
+//! The files import each other directly (never through this module), and this module
+//! re-exports nothing: the crate root names every public type.
 
 /// Declare a config section struct with per-field defaults.
 macro_rules! section {
@@ -25,22 +29,11 @@ macro_rules! section {
     };
 }
 
-mod analyzer;
-mod auto;
-mod cmc;
-mod data;
-mod misc;
-mod mode;
-mod nlsq;
-mod optimization;
-mod parameters;
-
-pub use analyzer::*;
-pub use auto::AutoOr;
-pub use cmc::*;
-pub use data::*;
-pub use misc::*;
-pub use mode::AnalysisMode;
-pub use nlsq::*;
-pub use optimization::*;
-pub use parameters::*;
+pub(crate) mod analyzer;
+pub(crate) mod auto;
+pub(crate) mod cmc;
+pub(crate) mod data;
+pub(crate) mod misc;
+pub(crate) mod nlsq;
+pub(crate) mod optimization;
+pub(crate) mod parameters;

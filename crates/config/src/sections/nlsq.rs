@@ -1,5 +1,6 @@
-//! `optimization.nlsq` and its sub-blocks (spec 06 §6.2, 03_nlsq.md, 02 §2.5).
-//! Defaults are the laminar template's values.
+//! `optimization.nlsq` and its sub-blocks: the least-squares fit's tolerances, robust
+//! loss, strategy and the anti-degeneracy treatment of the per-angle contrast/offset.
+//! Defaults are the original program's laminar-flow template values.
 
 use homodyne_model::scaling::PerAngleMode;
 use std::collections::BTreeMap;
@@ -146,7 +147,9 @@ section! {
 }
 
 section! {
-    /// `optimization.nlsq.anti_degeneracy` (03 §3.5, 02 §2.5).
+    /// `optimization.nlsq.anti_degeneracy`: how the per-angle contrast/offset are
+    /// parameterised (so they cannot absorb the physical parameters' signal) and the
+    /// hierarchical, regularised and monitored fitting that guards against degeneracy.
     pub struct AntiDegeneracy {
         /// On/off.
         pub enable: bool = true,

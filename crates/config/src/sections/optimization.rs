@@ -1,7 +1,9 @@
 //! `optimization` and its non-NLSQ, non-CMC blocks: `streaming`, `stratification`,
 //! `sequential`, `recovery`, the legacy `lsq` block and undocumented top keys.
 
-use super::{AutoOr, CmcConfig, McmcConfig, NlsqConfig};
+use super::auto::AutoOr;
+use super::cmc::{CmcConfig, McmcConfig};
+use super::nlsq::NlsqConfig;
 
 section! {
     /// `optimization`.

@@ -1,8 +1,11 @@
-//! `initial_parameters` and `parameter_space` (spec 02 §2.2-2.4).
+//! `initial_parameters` and `parameter_space`: start values, fixed parameters, bounds
+//! and priors as written in the file.
 //!
-//! These are the raw sections as written. The resolved views (effective bounds over the
-//! code defaults, priors, midpoint initial values) are in [`crate::resolve`].
+//! These are the raw sections. The resolved table (bounds over the built-in defaults,
+//! priors, start values with bound midpoints for missing ones, fixed flags) is built
+//! from them by [`crate::Config::parameter_space`].
 
+use crate::params::canonical_name;
 use std::collections::BTreeMap;
 
 section! {
@@ -31,14 +34,8 @@ impl FixedParameters {
     /// Canonical names of the fixed parameters.
     pub fn names(&self) -> Vec<String> {
         match self {
-            FixedParameters::Values(m) => m
-                .keys()
-                .map(|k| crate::params::canonical_name(k).to_string())
-                .collect(),
-            FixedParameters::Names(v) => v
-                .iter()
-                .map(|k| crate::params::canonical_name(k).to_string())
-                .collect(),
+            FixedParameters::Values(m) => m.keys().map(|k| canonical_name(k).to_string()).collect(),
+            FixedParameters::Names(v) => v.iter().map(|k| canonical_name(k).to_string()).collect(),
         }
     }
 
@@ -47,7 +44,7 @@ impl FixedParameters {
         match self {
             FixedParameters::Values(m) => m
                 .iter()
-                .find(|(k, _)| crate::params::canonical_name(k) == name)
+                .find(|(k, _)| canonical_name(k) == name)
                 .map(|(_, v)| *v),
             FixedParameters::Names(_) => None,
         }
@@ -65,9 +62,11 @@ section! {
         pub per_angle_scaling: PerAngleScaling = PerAngleScaling::default(),
         /// Units (documentation).
         pub units: Option<Vec<String>> = None,
-        /// Restrict to these parameters (ConfigManager/CMC only).
+        /// Restrict the free parameters to these (applied by
+        /// [`crate::Config::initial_values`], the CMC view; NLSQ fits every free physical
+        /// parameter).
         pub active_parameters: Option<Vec<String>> = None,
-        /// Parameters held fixed (ConfigManager/CMC only).
+        /// Parameters held fixed at their start value.
         pub fixed_parameters: Option<FixedParameters> = None,
     }
 }
@@ -116,7 +115,7 @@ section! {
     pub struct ParameterSpaceConfig {
         /// Model label (`static` / `laminar_flow`), informational.
         pub model: Option<String> = None,
-        /// Per-parameter bounds and priors, overriding the defaults of 02 §2.2.
+        /// Per-parameter bounds and priors, overriding the built-in defaults.
         pub bounds: Vec<BoundSpec> = Vec::new(),
         /// Template `priors` block (`null` in the master template).
         pub priors: BTreeMap<String, PriorSpec> = BTreeMap::new(),
