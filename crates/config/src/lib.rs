@@ -98,7 +98,8 @@ pub use sections::misc::{
 };
 pub use sections::nlsq::{
     AntiDegeneracy, Cmaes, GradientMonitoring, Hierarchical, HybridStreaming, MultiStart,
-    NlsqConfig, NlsqDiagnostics, NlsqProgress, QualityValidation, Regularization, ShearWeighting,
+    NlsqConfig, NlsqDiagnostics, NlsqProgress, NlsqSigma, QualityValidation, Regularization,
+    ShearWeighting,
 };
 pub use sections::optimization::{
     LsqConfig, OptimizationConfig, Recovery, Sequential, Stratification, StreamingConfig,

@@ -335,6 +335,14 @@ fn nlsq(cfg: &Config, c: &mut Ctx) {
     if n.f_scale.is_nan() || n.f_scale <= 0.0 {
         c.error(&format!("{P}.f_scale"), "must be > 0");
     }
+    if let Some(s) = n.sigma.value()
+        && !(s.is_finite() && s > 0.0)
+    {
+        c.error(
+            &format!("{P}.sigma"),
+            format!("{s} must be a positive number (or \"estimate\")"),
+        );
+    }
     let ad = &n.anti_degeneracy;
     c.choice(
         &format!("{P}.anti_degeneracy.per_angle_mode"),

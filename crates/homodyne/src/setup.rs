@@ -12,6 +12,7 @@ use homodyne_data::{
 };
 use homodyne_model::params::canonical_name;
 use homodyne_nlsq::NlsqOptions;
+use homodyne_nlsq::options::SigmaSetting;
 
 use crate::error::{Result, invalid};
 use crate::overrides::Overrides;
@@ -167,6 +168,7 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
         fourier_order: ad.fourier_order as usize,
         memory_fraction: n.memory_fraction,
         memory_limit_gb: n.memory_threshold_gb,
+        sigma: nlsq_sigma(n.sigma)?,
         ..NlsqOptions::default()
     };
     let strategy = n
@@ -183,6 +185,20 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
         opts.strategy = Some(s.parse().map_err(|e| invalid!("{key}: {e}"))?);
     }
     Ok(opts)
+}
+
+/// `optimization.nlsq.sigma`: measured from the data (`"estimate"`, the default) or one
+/// positive value.
+fn nlsq_sigma(sigma: homodyne_config::NlsqSigma) -> Result<SigmaSetting> {
+    match sigma {
+        homodyne_config::NlsqSigma::Estimate => Ok(SigmaSetting::Estimate),
+        homodyne_config::NlsqSigma::Value(v) if v.is_finite() && v > 0.0 => {
+            Ok(SigmaSetting::Value(v))
+        }
+        homodyne_config::NlsqSigma::Value(v) => Err(invalid!(
+            "optimization.nlsq.sigma: {v} must be a positive number (or \"estimate\")"
+        )),
+    }
 }
 
 /// Every setting the run turns into library types, built once: a list of messages,

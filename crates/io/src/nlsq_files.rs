@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use homodyne_data::XpcsData;
 use homodyne_model::AnalysisMode;
+use homodyne_nlsq::problem::SigmaMethod;
 use homodyne_nlsq::{Estimate, NlsqResult};
 use ndarray::{Array1, Array2, Axis};
 use serde_json::{Map, Value, json};
@@ -247,6 +248,7 @@ pub fn parameters_json(result: &NlsqResult, stamp: &str) -> Value {
 
 fn analysis_results_json(data: &XpcsData, result: &NlsqResult, stamp: &str) -> Value {
     let n_t = data.n_times();
+    let o = &result.objective;
     json!({
         "method": "nlsq",
         "timestamp": stamp,
@@ -258,6 +260,11 @@ fn analysis_results_json(data: &XpcsData, result: &NlsqResult, stamp: &str) -> V
             // c2_exp.size - len(parameters)).
             "degrees_of_freedom": result.degrees_of_freedom,
             "quality_flag": result.quality_flag,
+            // The noise the residuals were divided by: per angle, and how it was obtained.
+            "sigma": nums(&o.sigma),
+            "sigma_mean": num(o.sigma_mean()),
+            "sigma_method": o.sigma_method.as_str(),
+            "sigma_description": o.sigma_method.describe(),
         },
         "dataset_info": {
             "n_angles": data.n_angles(),
@@ -265,6 +272,10 @@ fn analysis_results_json(data: &XpcsData, result: &NlsqResult, stamp: &str) -> V
             "total_data_points": data.c2_exp.len(),
             "fitted_data_points": result.n_points,
             "q_value": num(data.q()),
+            // Symmetric c2 (APS half matrices): each unordered time pair is one
+            // measurement and is counted once.
+            "symmetric": o.symmetric_data,
+            "points_counted": o.points.describe(),
         },
         "optimization_summary": {
             "convergence_status": result.convergence_status.as_str(),
@@ -394,6 +405,9 @@ fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> Outp
             "chi_squared": num(result.chi_squared),
             "reduced_chi_squared": num(result.reduced_chi_squared),
             "converged": result.success(),
+            "sigma_mean": num(result.objective.sigma_mean()),
+            "sigma_method": result.objective.sigma_method.as_str(),
+            "points_counted": result.objective.points.as_str(),
         },
     });
     let path = out.join(match format {
@@ -424,8 +438,39 @@ fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> Outp
     Ok(path)
 }
 
-/// The table printed at the end of a run: status line, mean contrast/offset, then every
-/// physical parameter with its uncertainty.
+/// `noise sigma 0.0101 (estimated from the data, mean over 8 angles); each measurement
+/// counted once`: the sigma of the objective and the points it counted.
+fn noise_line(result: &NlsqResult) -> String {
+    let o = &result.objective;
+    let how = match o.sigma_method {
+        SigmaMethod::Estimated => "estimated from the data",
+        SigmaMethod::Configured => "configured",
+        SigmaMethod::PerPoint => "per-point array",
+        SigmaMethod::Default => "default; too few points to estimate",
+    };
+    let n = o.sigma.len();
+    let spread = if n > 1 && o.sigma_method != SigmaMethod::Configured {
+        format!(", mean over {n} angles")
+    } else {
+        String::new()
+    };
+    let points = if o.symmetric_data {
+        "symmetric data: each measurement counted once"
+    } else {
+        "both triangles counted"
+    };
+    let sigma = o.sigma_mean();
+    let sigma = if (1e-3..1e3).contains(&sigma) {
+        format!("{sigma:.4}")
+    } else {
+        format!("{sigma:.3e}")
+    };
+    format!("noise sigma {sigma} ({how}{spread}); {points}\n")
+}
+
+/// The table printed at the end of a run: status line, the noise sigma the fit used (and
+/// how it was obtained), mean contrast/offset, then every physical parameter with its
+/// uncertainty.
 pub fn summary_table(result: &NlsqResult) -> String {
     let mut out = format!(
         "NLSQ {} ({}), chi2 = {:.6e}, reduced chi2 = {:.4} [{}], {} iterations, {:.2} s\n",
@@ -437,6 +482,7 @@ pub fn summary_table(result: &NlsqResult) -> String {
         result.iterations,
         result.execution_time
     );
+    out.push_str(&noise_line(result));
     out.push_str(&format!(
         "{:<22} {:>16} {:>14}\n",
         "parameter", "value", "uncertainty"

@@ -27,6 +27,10 @@ use crate::points::{PointSet, TimePairs, Triangles};
 pub enum Sigma<'a> {
     /// One sigma for every point (the reference's default is 0.01).
     Uniform(f64),
+    /// One sigma per angle (length n_phi), shared by every point of the angle: a
+    /// per-angle noise level without an n_phi x n_t x n_t array. An entry that is not
+    /// finite and positive excludes its angle's points, as an invalid per-point sigma does.
+    PerAngle(&'a [f64]),
     /// Per-point sigma, same shape as c2.
     PerPoint(ArrayView3<'a, f64>),
 }
@@ -45,7 +49,27 @@ pub struct FitData<'a> {
 pub(crate) enum SigmaSlice<'a> {
     /// `1 / sigma`.
     Uniform(f64),
+    /// sigma of each angle.
+    PerAngle(&'a [f64]),
     PerPoint(&'a [f64]),
+}
+
+/// `1 / s` for a valid sigma (finite and positive), else None.
+#[inline(always)]
+fn inverse(s: f64) -> Option<f64> {
+    (s.is_finite() && s > 0.0).then(|| 1.0 / s)
+}
+
+fn check_per_angle(s: &[f64], n_phi: usize) -> Result<(), ModelError> {
+    if s.len() == n_phi {
+        Ok(())
+    } else {
+        Err(ModelError::PerAngleLength {
+            name: "sigma",
+            got: s.len(),
+            expected: n_phi,
+        })
+    }
 }
 
 fn check_uniform(s: f64) -> Result<f64, ModelError> {
@@ -77,6 +101,10 @@ impl<'a> FitData<'a> {
         })?;
         let sigma = match sigma {
             Sigma::Uniform(s) => SigmaSlice::Uniform(1.0 / check_uniform(s)?),
+            Sigma::PerAngle(s) => {
+                check_per_angle(s, experiment.n_phi())?;
+                SigmaSlice::PerAngle(s)
+            }
             Sigma::PerPoint(view) => {
                 if view.shape() != expected.as_slice() {
                     return Err(ModelError::Shape {
@@ -97,19 +125,18 @@ impl<'a> FitData<'a> {
         })
     }
 
-    /// `(c2, 1/sigma)` at flat index `idx`, or None if the point is excluded.
+    /// `(c2, 1/sigma)` at flat index `idx` (a point of angle `a`), or None if the point
+    /// is excluded.
     #[inline(always)]
-    pub(crate) fn at_index(&self, idx: usize) -> Option<(f64, f64)> {
+    pub(crate) fn at_index(&self, a: usize, idx: usize) -> Option<(f64, f64)> {
         let value = self.c2[idx];
         if !value.is_finite() {
             return None;
         }
         match self.sigma {
             SigmaSlice::Uniform(inv) => Some((value, inv)),
-            SigmaSlice::PerPoint(s) => {
-                let s = s[idx];
-                (s.is_finite() && s > 0.0).then(|| (value, 1.0 / s))
-            }
+            SigmaSlice::PerAngle(s) => inverse(s[a]).map(|inv| (value, inv)),
+            SigmaSlice::PerPoint(s) => inverse(s[idx]).map(|inv| (value, inv)),
         }
     }
 
@@ -121,7 +148,7 @@ impl<'a> FitData<'a> {
             for i in 0..n {
                 let base = (a * n + i) * n;
                 count += (0..n)
-                    .filter(|&j| j != i && self.at_index(base + j).is_some())
+                    .filter(|&j| j != i && self.at_index(a, base + j).is_some())
                     .count();
             }
         }
@@ -134,6 +161,8 @@ impl<'a> FitData<'a> {
 pub enum OwnedSigma {
     /// One sigma for every point.
     Uniform(f64),
+    /// One sigma per angle (see [`Sigma::PerAngle`]).
+    PerAngle(Arc<[f64]>),
     /// Per-point sigma, row-major (n_phi, n_t, n_t) like c2.
     PerPoint(Arc<[f64]>),
 }
@@ -174,6 +203,7 @@ impl OwnedFitData {
             OwnedSigma::Uniform(s) => {
                 check_uniform(*s)?;
             }
+            OwnedSigma::PerAngle(s) => check_per_angle(s, shape.0)?,
             OwnedSigma::PerPoint(s) => flat_view(s, "sigma")?,
         }
         Ok(OwnedFitData {
@@ -190,6 +220,7 @@ impl OwnedFitData {
             c2: &self.c2,
             sigma: match &self.sigma {
                 OwnedSigma::Uniform(s) => SigmaSlice::Uniform(1.0 / s),
+                OwnedSigma::PerAngle(s) => SigmaSlice::PerAngle(s),
                 OwnedSigma::PerPoint(s) => SigmaSlice::PerPoint(s),
             },
             n_phi: self.n_phi,
@@ -226,6 +257,7 @@ impl From<FitData<'_>> for OwnedFitData {
             c2: Arc::from(data.c2),
             sigma: match data.sigma {
                 SigmaSlice::Uniform(inv) => OwnedSigma::Uniform(1.0 / inv),
+                SigmaSlice::PerAngle(s) => OwnedSigma::PerAngle(Arc::from(s)),
                 SigmaSlice::PerPoint(s) => OwnedSigma::PerPoint(Arc::from(s)),
             },
             n_phi: data.n_phi,
@@ -238,6 +270,8 @@ impl From<FitData<'_>> for OwnedFitData {
 enum ShardSigma {
     /// `1 / sigma`.
     Uniform(f64),
+    /// sigma of each angle.
+    PerAngle(Arc<[f64]>),
     /// Per point, same layout as the values.
     PerPoint {
         upper: Arc<[f64]>,
@@ -300,6 +334,7 @@ impl ShardData {
         };
         let sigma = match data.sigma {
             SigmaSlice::Uniform(inv) => ShardSigma::Uniform(inv),
+            SigmaSlice::PerAngle(s) => ShardSigma::PerAngle(Arc::from(s)),
             SigmaSlice::PerPoint(s) => ShardSigma::PerPoint {
                 upper: gather(s, false),
                 lower: if both { gather(s, true) } else { empty },
@@ -366,6 +401,7 @@ impl ShardData {
             lower: &self.lower,
             sigma: match &self.sigma {
                 ShardSigma::Uniform(inv) => ShardSigmaRef::Uniform(*inv),
+                ShardSigma::PerAngle(s) => ShardSigmaRef::PerAngle(s),
                 ShardSigma::PerPoint { upper, lower } => ShardSigmaRef::PerPoint { upper, lower },
             },
         }
@@ -450,7 +486,7 @@ impl Lookup for FitData<'_> {
     #[inline(always)]
     fn at(&self, a: usize, i: usize, j: usize, _p: usize) -> Option<(f64, f64)> {
         let n = self.n_t;
-        self.at_index(a * n * n + i * n + j)
+        self.at_index(a, a * n * n + i * n + j)
     }
 }
 
@@ -466,7 +502,7 @@ impl Lookup for MaskedGrid<'_> {
         let n = self.grid.n_t;
         let idx = a * n * n + i * n + j;
         if self.mask[idx] {
-            self.grid.at_index(idx)
+            self.grid.at_index(a, idx)
         } else {
             None
         }
@@ -476,6 +512,7 @@ impl Lookup for MaskedGrid<'_> {
 #[derive(Clone, Copy)]
 pub(crate) enum ShardSigmaRef<'a> {
     Uniform(f64),
+    PerAngle(&'a [f64]),
     PerPoint { upper: &'a [f64], lower: &'a [f64] },
 }
 
@@ -501,9 +538,10 @@ impl Lookup for ShardLookup<'_> {
         }
         match self.sigma {
             ShardSigmaRef::Uniform(inv) => Some((value, inv)),
+            ShardSigmaRef::PerAngle(s) => inverse(s[a]).map(|inv| (value, inv)),
             ShardSigmaRef::PerPoint { upper, lower } => {
                 let s = if is_upper { upper[idx] } else { lower[idx] };
-                (s.is_finite() && s > 0.0).then(|| (value, 1.0 / s))
+                inverse(s).map(|inv| (value, inv))
             }
         }
     }

@@ -3,8 +3,10 @@
 //! The model is symmetric in (t1, t2), so the drivers always evaluate it once per
 //! unordered time pair (i < j) and all angles, and then form one or two residuals:
 //! [`Triangles::Both`] uses the data at (i, j) and at (j, i) (every off-diagonal point of
-//! the grid, the NLSQ objective today), [`Triangles::Upper`] only the data at (i, j)
-//! (each unordered pair once, the CMC likelihood). A [`PointSet`] is one of
+//! the grid: data with independent noise in both triangles), [`Triangles::Upper`] only
+//! the data at (i, j) (each unordered pair once: symmetric data such as rebuilt APS half
+//! matrices, whose (i, j) and (j, i) are one measurement, and the CMC likelihood). A
+//! [`PointSet`] is one of
 //!
 //! * [`PointSet::Rows`]: the pairs whose first time lies in a range of rows;
 //! * [`PointSet::Mask`]: the grid points a boolean mask selects;
@@ -146,7 +148,7 @@ pub enum PointSet<'a> {
 
 impl<'a> PointSet<'a> {
     /// Every off-diagonal point of the grid: rows `0..n_t`, both triangles (the NLSQ
-    /// objective).
+    /// objective of non-symmetric data).
     pub fn all(n_t: usize) -> Self {
         PointSet::rows(0..n_t)
     }

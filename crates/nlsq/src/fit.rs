@@ -20,8 +20,10 @@ use crate::covariance::{self, map_covariance, per_angle_map};
 use crate::error::NlsqError;
 use crate::init::InitialValues;
 use crate::loss::RobustLoss;
-use crate::options::{NlsqOptions, XScale};
-use crate::problem::{Normalized, Objective, Problem};
+use crate::options::{NlsqOptions, SigmaSetting, XScale};
+use crate::problem::{
+    NoiseLevel, Normalized, Objective, ObjectiveInfo, PointsCounted, Problem, SigmaMethod,
+};
 use crate::recovery::{self, RecoveryStart};
 use crate::result::{NlsqResult, QualityFlag, Status, quality_checks};
 use crate::solver::{LocalSolution, SolverOptions, lbfgs, trf};
@@ -35,7 +37,7 @@ pub struct Fitter<'a> {
     bounds: ParameterBounds,
     x0: Vec<f64>,
     initial_per_angle: Vec<f64>,
-    sigma_is_default: bool,
+    objective: ObjectiveInfo,
     warnings: Vec<String>,
     on_iteration: Option<&'a (dyn Fn(usize, f64) + Sync)>,
 }
@@ -53,7 +55,10 @@ pub fn fit(
 }
 
 impl<'a> Fitter<'a> {
-    /// Validate everything and build the objective. `sigma = None` uses 0.01.
+    /// Validate everything and build the objective. `sigma`: a per-point array, or
+    /// `None` for `options.sigma` (measured per angle from the data by default). Symmetric
+    /// data (`c2[a, i, j] == c2[a, j, i]`, the loader's `half + half^T`) count each
+    /// unordered time pair once, other data both triangles ([`ObjectiveInfo`]).
     pub fn new(
         experiment: &'a Experiment,
         c2: ArrayView3<'a, f64>,
@@ -72,15 +77,15 @@ impl<'a> Fitter<'a> {
             options.constant_scaling_threshold,
             options.fourier_order,
         );
-        let (fixed_c, fixed_o) = if kind == ScalingKind::FixedConstant {
-            let expected = [n_phi, experiment.n_t(), experiment.n_t()];
-            if c2.shape() != expected {
-                return Err(homodyne_model::ModelError::Shape {
-                    got: c2.shape().to_vec(),
-                    expected: expected.to_vec(),
-                }
-                .into());
+        let expected = [n_phi, experiment.n_t(), experiment.n_t()];
+        if c2.shape() != expected {
+            return Err(homodyne_model::ModelError::Shape {
+                got: c2.shape().to_vec(),
+                expected: expected.to_vec(),
             }
+            .into());
+        }
+        let (fixed_c, fixed_o) = if kind == ScalingKind::FixedConstant {
             quantile_estimates(c2, &experiment.t, bounds.contrast, bounds.offset, false)
         } else {
             (Vec::new(), Vec::new())
@@ -95,6 +100,7 @@ impl<'a> Fitter<'a> {
         )?;
         let (lower, upper) = bounds.for_layout(&layout);
         let mut warnings = Vec::new();
+        let (noise, objective) = objective_info(c2, sigma, options.sigma, &mut warnings);
         let raw = layout.encode(&initial.physical, &initial.contrast, &initial.offset);
         let names = layout.names();
         let x0: Vec<f64> = raw
@@ -130,7 +136,11 @@ impl<'a> Fitter<'a> {
         let chunks = match chosen {
             Strategy::Standard => std::iter::once(0..n_t).collect(),
             Strategy::Chunked | Strategy::Streaming => {
-                strategy::row_chunks(n_t, n_phi, options.chunk_points, 2.min(n_t))
+                let per_pair = match objective.points {
+                    PointsCounted::UniquePairs => 1,
+                    PointsCounted::BothTriangles => 2,
+                };
+                strategy::row_chunks(n_t, n_phi, per_pair, options.chunk_points, 2.min(n_t))
             }
         };
         let decision = StrategyDecision {
@@ -148,7 +158,8 @@ impl<'a> Fitter<'a> {
         let problem = Problem::new(
             experiment,
             c2,
-            sigma,
+            noise,
+            objective.points.triangles(),
             layout,
             lower,
             upper,
@@ -162,10 +173,15 @@ impl<'a> Fitter<'a> {
             bounds: bounds.clone(),
             x0,
             initial_per_angle,
-            sigma_is_default: sigma.is_none(),
+            objective,
             warnings,
             on_iteration: None,
         })
+    }
+
+    /// How the data enter the objective: points counted and sigma.
+    pub fn objective(&self) -> &ObjectiveInfo {
+        &self.objective
     }
 
     /// Call `report(iteration, cost)` after every trust-region iteration (progress
@@ -479,9 +495,10 @@ impl<'a> Fitter<'a> {
             condition_number: condition,
             raw_condition_number: raw_condition,
             covariance_rank_deficiency: deficiency,
-            sigma_is_default: self.sigma_is_default,
+            sigma_is_default: self.objective.sigma_method == SigmaMethod::Default,
             absolute_sigma: self.options.absolute_sigma,
             warnings: self.warnings.clone(),
+            objective: self.objective.clone(),
         }
     }
 
@@ -516,6 +533,75 @@ impl<'a> Fitter<'a> {
         result.quality_flag = QualityFlag::Poor;
         result
     }
+}
+
+/// The reference's sigma, used when the data are too few to measure it.
+const FALLBACK_SIGMA: f64 = 0.01;
+
+/// The sigma and the points of the objective. Symmetric data count each unordered pair
+/// once. Without a per-point array, sigma is `setting`'s value or measured per angle; an
+/// angle whose noise cannot be measured (too few finite points) takes the median of the
+/// measured angles, and when none can be measured the reference's 0.01 is used, with a
+/// warning.
+fn objective_info<'a>(
+    c2: ArrayView3<'a, f64>,
+    sigma: Option<ArrayView3<'a, f64>>,
+    setting: SigmaSetting,
+    warnings: &mut Vec<String>,
+) -> (NoiseLevel<'a>, ObjectiveInfo) {
+    let n_phi = c2.shape()[0];
+    let symmetric = homodyne_model::noise::is_symmetric(c2);
+    let points = PointsCounted::for_symmetry(symmetric);
+    let (noise, method) = match (sigma, setting) {
+        (Some(view), _) => (NoiseLevel::PerPoint(view), SigmaMethod::PerPoint),
+        (None, SigmaSetting::Value(v)) => (NoiseLevel::Uniform(v), SigmaMethod::Configured),
+        (None, SigmaSetting::Estimate) => measured_sigma(c2, warnings),
+    };
+    let info = ObjectiveInfo {
+        symmetric_data: symmetric,
+        points,
+        sigma: noise.per_angle(n_phi),
+        sigma_method: method,
+    };
+    info!(
+        points = info.points.as_str(),
+        sigma_method = info.sigma_method.as_str(),
+        sigma_mean = info.sigma_mean(),
+        "nlsq objective"
+    );
+    (noise, info)
+}
+
+/// sigma of each angle measured from the data; see [`objective_info`] for the fallbacks.
+fn measured_sigma<'a>(
+    c2: ArrayView3<'a, f64>,
+    warnings: &mut Vec<String>,
+) -> (NoiseLevel<'a>, SigmaMethod) {
+    let mut values = homodyne_model::noise::estimate_sigma(c2, homodyne_model::Par::rayon(0));
+    let mut measured: Vec<f64> = values.iter().copied().filter(|s| s.is_finite()).collect();
+    if measured.is_empty() {
+        let w = format!("too few points to measure the noise; using sigma = {FALLBACK_SIGMA}");
+        warn!("{w}");
+        warnings.push(w);
+        return (NoiseLevel::Uniform(FALLBACK_SIGMA), SigmaMethod::Default);
+    }
+    measured.sort_by(f64::total_cmp);
+    let median = measured[measured.len() / 2];
+    let missing: Vec<usize> = (0..values.len())
+        .filter(|&a| !values[a].is_finite())
+        .collect();
+    if !missing.is_empty() {
+        let w = format!(
+            "noise of angles {missing:?} not measurable (too few finite points); using the \
+             median of the other angles, sigma = {median:.4e}"
+        );
+        warn!("{w}");
+        warnings.push(w);
+        for a in missing {
+            values[a] = median;
+        }
+    }
+    (NoiseLevel::PerAngle(values), SigmaMethod::Estimated)
 }
 
 /// `contrast_0.., offset_0.., physical names`.

@@ -5,6 +5,14 @@
 //! `constant_scaling_threshold = 3` and `fourier_order = 2`, memory fraction 0.75,
 //! recovery on. Variables are scaled by Jacobian column norms by default so that
 //! parameters of very different magnitudes (D0 ~ 1e4, gamma_dot_t0 ~ 1e-3) converge alike.
+//!
+//! sigma (the noise of c2) is measured from the data per angle by default
+//! ([`SigmaSetting::Estimate`]), so that the reduced chi^2 and the quality flag judge
+//! the model against the data's own noise; the reference assumed 0.01. The covariance
+//! is scaled by the reduced chi^2 (`absolute_sigma = false`, as scipy's `curve_fit`):
+//! with a measured sigma the factor is about 1 for a good model (the calibration study
+//! in `scripts/calibration.sh` shows std(z) ~ 1 either way), and it widens the errors
+//! honestly when the model does not describe the data.
 
 use homodyne_model::scaling::PerAngleMode;
 use serde::{Deserialize, Serialize};
@@ -24,6 +32,27 @@ pub enum XScale {
     InitialMagnitude,
     /// Explicit characteristic scales, one per optimiser variable.
     Values(Vec<f64>),
+}
+
+/// Where the objective's sigma comes from (`optimization.nlsq.sigma`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigmaSetting {
+    /// Measure sigma of each angle from the data
+    /// ([`homodyne_model::noise::estimate_sigma`]: robust scale of second differences).
+    #[default]
+    Estimate,
+    /// One value for every point.
+    Value(f64),
+}
+
+impl std::fmt::Display for SigmaSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SigmaSetting::Estimate => f.write_str("estimate"),
+            SigmaSetting::Value(v) => write!(f, "{v}"),
+        }
+    }
 }
 
 /// Settings of the streaming strategy (L-BFGS warm-up then Gauss-Newton in
@@ -86,6 +115,9 @@ pub struct NlsqOptions {
     pub recovery: bool,
     /// Number of recovery attempts after the first (at most 3 are defined).
     pub max_recovery_attempts: usize,
+    /// Noise level of c2: measured per angle from the data (default) or one value. A
+    /// per-point array passed to the fit overrides it.
+    pub sigma: SigmaSetting,
     /// Treat sigma as absolute (covariance not scaled by the reduced chi^2).
     pub absolute_sigma: bool,
     /// After convergence, take undamped Gauss-Newton steps while they lower the cost
@@ -115,6 +147,7 @@ impl Default for NlsqOptions {
             streaming: StreamingOptions::default(),
             recovery: true,
             max_recovery_attempts: 3,
+            sigma: SigmaSetting::Estimate,
             absolute_sigma: false,
             polish_steps: 8,
         }
@@ -167,6 +200,14 @@ impl NlsqOptions {
             return Err(NlsqError::Option {
                 name: "memory_fraction",
                 message: "must be finite".into(),
+            });
+        }
+        if let SigmaSetting::Value(v) = self.sigma
+            && !(v.is_finite() && v > 0.0)
+        {
+            return Err(NlsqError::Option {
+                name: "sigma",
+                message: format!("{v} must be finite and > 0 (or \"estimate\")"),
             });
         }
         if self.chunk_points == 0 {

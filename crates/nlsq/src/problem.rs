@@ -1,7 +1,9 @@
 //! The objective of a fit, prepared once and evaluated at many points.
 //!
-//! [`Problem`] binds the experiment, data, sigma, parameter layout, bounds and loss, and
-//! the row chunks an evaluation is split into. It implements [`Objective`] (cost, and
+//! [`Problem`] binds the experiment, data, sigma ([`NoiseLevel`]), the points that count
+//! ([`Triangles`]: each unordered time pair once for symmetric data, both triangles
+//! otherwise), parameter layout, bounds and loss, and the row chunks an evaluation is
+//! split into. It implements [`Objective`] (cost, and
 //! normal equations `J^T J`, `J^T r`), which is all the local solvers need, so a global
 //! search can build one `Problem` and start [`crate::solver`] from many points.
 //! [`Normalized`] presents any objective in bounds-normalised variables `u in [0, 1]`.
@@ -11,7 +13,9 @@ use std::ops::Range;
 use homodyne_model::Experiment;
 use homodyne_model::layout::ParameterLayout;
 use homodyne_model::normal::{self, CostSummary, FitData, NormalEquations, Sigma};
+use homodyne_model::{Par, PointSet, Triangles};
 use ndarray::ArrayView3;
+use serde::Serialize;
 
 use crate::error::NlsqError;
 use crate::loss::RobustLoss;
@@ -27,10 +31,169 @@ pub trait Objective: Sync {
     fn cost(&self, x: &[f64]) -> Result<CostSummary, NlsqError>;
 }
 
+/// The measurement uncertainty sigma that residuals `(c2 - g2) / sigma` are divided by.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoiseLevel<'a> {
+    /// One sigma for every point.
+    Uniform(f64),
+    /// One sigma per angle (length n_phi), e.g. measured by
+    /// [`homodyne_model::noise::estimate_sigma`]; no per-point array is allocated.
+    PerAngle(Vec<f64>),
+    /// Per-point sigma, the shape of c2 (invalid entries exclude their points).
+    PerPoint(ArrayView3<'a, f64>),
+}
+
+impl NoiseLevel<'_> {
+    fn as_sigma(&self) -> Sigma<'_> {
+        match self {
+            NoiseLevel::Uniform(s) => Sigma::Uniform(*s),
+            NoiseLevel::PerAngle(s) => Sigma::PerAngle(s),
+            NoiseLevel::PerPoint(v) => Sigma::PerPoint(v.view()),
+        }
+    }
+
+    /// sigma of each of `n_phi` angles: the value, or for a per-point sigma the mean of
+    /// the angle's valid (finite, positive) off-diagonal entries (NaN when it has none).
+    pub fn per_angle(&self, n_phi: usize) -> Vec<f64> {
+        match self {
+            NoiseLevel::Uniform(s) => vec![*s; n_phi],
+            NoiseLevel::PerAngle(s) => s.clone(),
+            NoiseLevel::PerPoint(v) => v
+                .outer_iter()
+                .map(|m| {
+                    let (mut sum, mut count) = (0.0, 0usize);
+                    for ((i, j), &s) in m.indexed_iter() {
+                        if i != j && s.is_finite() && s > 0.0 {
+                            sum += s;
+                            count += 1;
+                        }
+                    }
+                    if count == 0 {
+                        f64::NAN
+                    } else {
+                        sum / count as f64
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Which points of the grid the objective counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointsCounted {
+    /// Each unordered time pair (i < j) once, from the upper triangle: the two triangles
+    /// of symmetric data are one measurement.
+    UniquePairs,
+    /// Every off-diagonal point, both triangles (independent measurements).
+    BothTriangles,
+}
+
+impl PointsCounted {
+    /// From the data's symmetry.
+    pub fn for_symmetry(symmetric: bool) -> Self {
+        if symmetric {
+            PointsCounted::UniquePairs
+        } else {
+            PointsCounted::BothTriangles
+        }
+    }
+
+    /// `unique_pairs` or `both_triangles`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointsCounted::UniquePairs => "unique_pairs",
+            PointsCounted::BothTriangles => "both_triangles",
+        }
+    }
+
+    /// A phrase for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PointsCounted::UniquePairs => "upper triangle (each measurement once)",
+            PointsCounted::BothTriangles => "both triangles (independent measurements)",
+        }
+    }
+
+    /// The model's residuals per time pair.
+    pub fn triangles(self) -> Triangles {
+        match self {
+            PointsCounted::UniquePairs => Triangles::Upper,
+            PointsCounted::BothTriangles => Triangles::Both,
+        }
+    }
+}
+
+/// How sigma was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigmaMethod {
+    /// Measured per angle from the data ([`homodyne_model::noise::estimate_sigma`]).
+    Estimated,
+    /// A value given in the options (`optimization.nlsq.sigma`).
+    Configured,
+    /// A per-point array given by the caller.
+    PerPoint,
+    /// The reference's 0.01, used because the data were too few to measure it.
+    Default,
+}
+
+impl SigmaMethod {
+    /// `estimated`, `configured`, `per_point` or `default`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigmaMethod::Estimated => "estimated",
+            SigmaMethod::Configured => "configured",
+            SigmaMethod::PerPoint => "per_point",
+            SigmaMethod::Default => "default",
+        }
+    }
+
+    /// A phrase for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SigmaMethod::Estimated => "estimated from the data (second-difference MAD)",
+            SigmaMethod::Configured => "configured",
+            SigmaMethod::PerPoint => "per-point array",
+            SigmaMethod::Default => "default 0.01 (too few points to estimate)",
+        }
+    }
+}
+
+/// How the data entered the objective: which points, divided by which sigma.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectiveInfo {
+    /// c2 equals its transpose (APS half matrices rebuilt as `half + half^T`).
+    pub symmetric_data: bool,
+    /// The points counted in chi^2, the point count, the degrees of freedom and the
+    /// covariance.
+    pub points: PointsCounted,
+    /// sigma of each angle (for a per-point sigma, the mean of the angle's entries).
+    pub sigma: Vec<f64>,
+    /// How sigma was obtained.
+    pub sigma_method: SigmaMethod,
+}
+
+impl ObjectiveInfo {
+    /// Mean sigma over the angles with a finite value.
+    pub fn sigma_mean(&self) -> f64 {
+        let finite: Vec<f64> = self
+            .sigma
+            .iter()
+            .copied()
+            .filter(|s| s.is_finite())
+            .collect();
+        finite.iter().sum::<f64>() / finite.len() as f64
+    }
+}
+
 /// A prepared fitting problem.
 pub struct Problem<'a> {
     experiment: &'a Experiment,
-    data: FitData<'a>,
+    c2: ArrayView3<'a, f64>,
+    sigma: NoiseLevel<'a>,
+    triangles: Triangles,
     layout: ParameterLayout,
     lower: Vec<f64>,
     upper: Vec<f64>,
@@ -40,24 +203,22 @@ pub struct Problem<'a> {
 }
 
 impl<'a> Problem<'a> {
-    /// `sigma = None` means the reference's uniform 0.01. `chunks` are row ranges
-    /// covering `0..n_t` (one range `0..n_t` for the standard path).
+    /// `triangles` says which residuals each unordered time pair contributes
+    /// ([`Triangles::Upper`] for symmetric data, see [`PointsCounted`]). `chunks` are row
+    /// ranges covering `0..n_t` (one range `0..n_t` for the standard path).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         experiment: &'a Experiment,
         c2: ArrayView3<'a, f64>,
-        sigma: Option<ArrayView3<'a, f64>>,
+        sigma: NoiseLevel<'a>,
+        triangles: Triangles,
         layout: ParameterLayout,
         lower: Vec<f64>,
         upper: Vec<f64>,
         weight: RobustLoss,
         chunks: Vec<Range<usize>>,
     ) -> Result<Self, NlsqError> {
-        let sigma = match sigma {
-            Some(view) => Sigma::PerPoint(view),
-            None => Sigma::Uniform(0.01),
-        };
-        let data = FitData::new(experiment, c2, sigma)?;
+        let data = FitData::new(experiment, c2, sigma.as_sigma())?;
         let p = layout.n_params();
         if lower.len() != p || upper.len() != p {
             return Err(NlsqError::Initial(format!(
@@ -91,7 +252,14 @@ impl<'a> Problem<'a> {
                     .into(),
             });
         }
-        let n_points = data.n_valid_points();
+        let n_points = normal::count_points(
+            &data,
+            &PointSet::Rows {
+                rows: 0..n_t,
+                triangles,
+            },
+            Par::rayon(0),
+        )?;
         if n_points == 0 {
             return Err(NlsqError::NoData);
         }
@@ -103,7 +271,9 @@ impl<'a> Problem<'a> {
         }
         Ok(Problem {
             experiment,
-            data,
+            c2,
+            sigma,
+            triangles,
             layout,
             lower,
             upper,
@@ -128,9 +298,29 @@ impl<'a> Problem<'a> {
     pub fn loss(&self) -> RobustLoss {
         self.weight
     }
-    /// Off-diagonal points with finite data and valid sigma.
+    /// Points in the objective: off-diagonal, finite data, valid sigma, counted as
+    /// [`Problem::triangles`] says.
     pub fn n_points(&self) -> usize {
         self.n_points
+    }
+    /// Residuals per unordered time pair.
+    pub fn triangles(&self) -> Triangles {
+        self.triangles
+    }
+    /// The sigma residuals are divided by.
+    pub fn sigma(&self) -> &NoiseLevel<'a> {
+        &self.sigma
+    }
+    /// The data (checked at construction, so this cannot fail).
+    fn data(&self) -> FitData<'_> {
+        FitData::new(self.experiment, self.c2, self.sigma.as_sigma())
+            .expect("checked when the problem was built")
+    }
+    fn points(&self, rows: Range<usize>) -> PointSet<'static> {
+        PointSet::Rows {
+            rows,
+            triangles: self.triangles,
+        }
     }
     pub fn chunks(&self) -> &[Range<usize>] {
         &self.chunks
@@ -144,14 +334,16 @@ impl Objective for Problem<'_> {
 
     fn evaluate(&self, x: &[f64]) -> Result<NormalEquations, NlsqError> {
         let mut total = NormalEquations::zeros(self.layout.n_params());
+        let data = self.data();
         for rows in &self.chunks {
-            let part = normal::normal_equations(
+            let part = normal::normal_equations_over(
                 self.experiment,
                 &self.layout,
-                &self.data,
+                &data,
                 x,
-                rows.clone(),
+                &self.points(rows.clone()),
                 &self.weight,
+                Par::rayon(0),
             )?;
             if self.chunks.len() == 1 {
                 return Ok(part);
@@ -163,14 +355,16 @@ impl Objective for Problem<'_> {
 
     fn cost(&self, x: &[f64]) -> Result<CostSummary, NlsqError> {
         let mut total = CostSummary::default();
+        let data = self.data();
         for rows in &self.chunks {
-            let part = normal::cost(
+            let part = normal::cost_over(
                 self.experiment,
                 &self.layout,
-                &self.data,
+                &data,
                 x,
-                rows.clone(),
+                &self.points(rows.clone()),
                 &self.weight,
+                Par::rayon(0),
             )?;
             total.chi2 += part.chi2;
             total.cost += part.cost;

@@ -161,6 +161,9 @@ pub struct NlsqResult {
     pub absolute_sigma: bool,
     /// Non-fatal remarks (clipped starts, ...).
     pub warnings: Vec<String>,
+    /// How the data entered the objective: points counted (each unordered pair once for
+    /// symmetric data) and the sigma used, per angle, with how it was obtained.
+    pub objective: crate::problem::ObjectiveInfo,
 }
 
 impl NlsqResult {

@@ -163,14 +163,17 @@ pub fn choose(memory: &MemoryEstimate, forced: Option<Strategy>) -> (Strategy, S
 }
 
 /// Split rows `0..n_t` into contiguous chunks of about `chunk_points` off-diagonal
-/// points each (row i holds `2 (n_t - 1 - i) n_phi` points), at least `min_chunks`.
+/// points each, at least `min_chunks`. Row i holds the `n_t - 1 - i` time pairs
+/// (i, j > i) of every angle, each giving `residuals_per_pair` points (2 when both
+/// triangles count, 1 when each unordered pair counts once, as for symmetric data).
 pub fn row_chunks(
     n_t: usize,
     n_phi: usize,
+    residuals_per_pair: usize,
     chunk_points: usize,
     min_chunks: usize,
 ) -> Vec<Range<usize>> {
-    let row_points = |i: usize| 2 * (n_t - 1 - i) * n_phi;
+    let row_points = |i: usize| residuals_per_pair * (n_t - 1 - i) * n_phi;
     let total: usize = (0..n_t).map(row_points).sum();
     let target_chunks = total.div_ceil(chunk_points.max(1)).max(min_chunks).max(1);
     let target = total as f64 / target_chunks as f64;
@@ -212,7 +215,7 @@ mod tests {
     #[test]
     fn chunks_cover_rows_and_balance_points() {
         let (n_t, n_phi) = (100, 3);
-        let chunks = row_chunks(n_t, n_phi, 3000, 1);
+        let chunks = row_chunks(n_t, n_phi, 2, 3000, 1);
         assert_eq!(chunks.first().unwrap().start, 0);
         assert_eq!(chunks.last().unwrap().end, n_t);
         for w in chunks.windows(2) {
@@ -226,6 +229,9 @@ mod tests {
         assert_eq!(total, n_phi * n_t * (n_t - 1));
         assert!(chunks.len() >= 9, "{chunks:?}");
         assert!(pts.iter().all(|&p| p < 2 * 3000 + 2 * n_t * n_phi));
-        assert_eq!(row_chunks(5, 1, 1_000_000, 1), vec![0..5]);
+        assert_eq!(row_chunks(5, 1, 2, 1_000_000, 1), vec![0..5]);
+        // Each pair once: half the points per row, about half the chunks.
+        let once = row_chunks(n_t, n_phi, 1, 3000, 1);
+        assert!(once.len() * 2 <= chunks.len() + 2, "{once:?}");
     }
 }

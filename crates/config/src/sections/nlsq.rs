@@ -31,6 +31,10 @@ section! {
         pub loss: String = "soft_l1".into(),
         /// Robust-loss scale.
         pub f_scale: f64 = 1.0,
+        /// Noise level of c2 the residuals are divided by: `"estimate"` (measured per
+        /// angle from the data, the default) or one positive number for every point (the
+        /// original assumed 0.01). Not a key of the original program.
+        pub sigma: NlsqSigma = NlsqSigma::Estimate,
         /// Per-parameter x scale (`null` = automatic).
         pub x_scale_map: Option<BTreeMap<String, f64>> = None,
         /// Global x scale ("jac" or a number).
@@ -350,5 +354,78 @@ section! {
         pub warn_on_convergence_failure: bool = true,
         /// Bounds tolerance.
         pub bounds_tolerance: f64 = 1e-9,
+    }
+}
+
+/// `optimization.nlsq.sigma`: `"estimate"` or a number (numeric strings accepted, like
+/// every number of the configuration). The range (finite, > 0) is checked by validation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum NlsqSigma {
+    /// Measure sigma of each angle from the data.
+    #[default]
+    Estimate,
+    /// One sigma for every point.
+    Value(f64),
+}
+
+impl NlsqSigma {
+    /// The explicit value, if any.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            NlsqSigma::Estimate => None,
+            NlsqSigma::Value(v) => Some(*v),
+        }
+    }
+}
+
+impl std::fmt::Display for NlsqSigma {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NlsqSigma::Estimate => f.write_str("estimate"),
+            NlsqSigma::Value(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl serde::Serialize for NlsqSigma {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            NlsqSigma::Estimate => s.serialize_str("estimate"),
+            NlsqSigma::Value(v) => s.serialize_f64(*v),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NlsqSigma {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = NlsqSigma;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("\"estimate\" or a positive number")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<NlsqSigma, E> {
+                Ok(NlsqSigma::Value(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<NlsqSigma, E> {
+                Ok(NlsqSigma::Value(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<NlsqSigma, E> {
+                Ok(NlsqSigma::Value(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<NlsqSigma, E> {
+                let t = s.trim();
+                if t.eq_ignore_ascii_case("estimate") {
+                    Ok(NlsqSigma::Estimate)
+                } else {
+                    t.parse().map(NlsqSigma::Value).map_err(|_| {
+                        E::custom(format!(
+                            "invalid value \"{s}\"; expected \"estimate\" or a positive number"
+                        ))
+                    })
+                }
+            }
+        }
+        d.deserialize_any(V)
     }
 }
