@@ -121,6 +121,10 @@ pub struct RunArgs {
     /// Errors only.
     #[arg(long)]
     pub quiet: bool,
+    /// Exit 0 even when the fit did not converge (otherwise exit 3) or its quality is
+    /// poor (otherwise exit 4). Results are written either way.
+    #[arg(long)]
+    pub accept_poor_fit: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_parser = positive_usize)]
     pub threads: Option<usize>,

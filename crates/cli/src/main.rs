@@ -3,7 +3,9 @@
 //! code.
 //!
 //! Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error,
-//! 130 interrupted (the default SIGINT disposition).
+//! 3 the fit did not converge, 4 the fit converged but its quality is poor (results are
+//! written in both cases; `--accept-poor-fit` turns 3 and 4 into 0), 130 interrupted
+//! (the default SIGINT disposition).
 
 mod args;
 mod logging;
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         }
     };
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // One line: the chain of causes joined.
             let msg = format!("{e:#}").replace('\n', " ");
@@ -36,17 +38,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(Command::Simulate(args)) => {
             logging::init_console(args.verbose, false);
-            simulate::run(args)
+            simulate::run(args).map(|()| ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             clap_complete::generate(*shell, &mut cmd, "homodyne", &mut std::io::stdout());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        None => run::run(&cli.run),
+        None => run::run(&cli.run).map(|outcome| outcome.exit_code(cli.run.accept_poor_fit)),
     }
 }

@@ -2,9 +2,11 @@
 //! data -> (plots) -> fit -> result files. Each method writes its own folder.
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use homodyne::{Analysis, AnalysisMode, Overrides, SummaryFormat, default_angles};
+use homodyne::nlsq::QualityFlag;
+use homodyne::{Analysis, AnalysisMode, NlsqResult, Overrides, SummaryFormat, default_angles};
 
 use crate::args::{Method, OutputFormat, RunArgs, parse_angles};
 use crate::logging;
@@ -58,7 +60,38 @@ fn note_compatibility_flags(args: &RunArgs) {
     }
 }
 
-pub fn run(args: &RunArgs) -> Result<()> {
+/// How a run ended, for the exit code.
+pub enum Outcome {
+    /// Nothing was fitted (plots only), or the fit is sound.
+    Done,
+    /// The fit did not converge (exit 3).
+    NotConverged,
+    /// The fit converged with poor quality (exit 4).
+    Poor,
+}
+
+impl Outcome {
+    fn of(result: &NlsqResult) -> Self {
+        if !result.converged() {
+            Outcome::NotConverged
+        } else if result.quality_flag == QualityFlag::Poor {
+            Outcome::Poor
+        } else {
+            Outcome::Done
+        }
+    }
+
+    /// The process exit code; `accept_poor` turns a doubtful fit into success.
+    pub fn exit_code(&self, accept_poor: bool) -> ExitCode {
+        match (self, accept_poor) {
+            (Outcome::Done, _) | (_, true) => ExitCode::SUCCESS,
+            (Outcome::NotConverged, false) => ExitCode::from(3),
+            (Outcome::Poor, false) => ExitCode::from(4),
+        }
+    }
+}
+
+pub fn run(args: &RunArgs) -> Result<Outcome> {
     let plots_only =
         (args.plot_experimental_data || args.plot_simulated_data) && args.method.is_none();
     let method = args.method.unwrap_or(Method::Nlsq);
@@ -99,7 +132,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let simulation = analysis.simulate(&phi, args.contrast, args.offset)?;
         analysis.plot_simulation(&simulation, &args.output_dir.join("plots"), &terminal)?;
         if plots_only && !args.plot_experimental_data {
-            return Ok(());
+            return Ok(Outcome::Done);
         }
     }
     let data = analysis.load(Some(&args.output_dir), &terminal)?;
@@ -107,7 +140,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         analysis.plot_data(&data, &args.output_dir.join("plots"), &terminal)?;
     }
     if plots_only {
-        return Ok(());
+        return Ok(Outcome::Done);
     }
     let result = analysis.fit_nlsq(&data, &terminal)?;
     let mut output = analysis.output_options(&args.output_dir);
@@ -119,7 +152,22 @@ pub fn run(args: &RunArgs) -> Result<()> {
     output.save_plots = args.save_plots;
     analysis.write_nlsq(&data, &result, &output, &terminal)?;
     print!("{}", homodyne::io::summary_table(&result));
-    Ok(())
+    let outcome = Outcome::of(&result);
+    match outcome {
+        Outcome::NotConverged if !args.accept_poor_fit => eprintln!(
+            "error: the fit did not converge; results were written to {} (exit code 3; \
+             --accept-poor-fit to exit 0)",
+            args.output_dir.display()
+        ),
+        Outcome::Poor if !args.accept_poor_fit => eprintln!(
+            "error: the fit quality is poor (reduced chi^2 {:.4}); results were written to {} \
+             (exit code 4; --accept-poor-fit to exit 0)",
+            result.reduced_chi_squared,
+            args.output_dir.display()
+        ),
+        _ => {}
+    }
+    Ok(outcome)
 }
 
 /// The global worker pool with `n` threads.

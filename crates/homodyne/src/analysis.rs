@@ -235,16 +235,15 @@ impl Analysis {
         );
         let started = Instant::now();
         let progress = |iteration: usize, cost: f64| observer.iteration(iteration, cost);
-        let result = homodyne_nlsq::Fitter::new(
+        let result = homodyne_nlsq::fit_checked(
             &experiment,
             fit_data.c2_exp.view(),
             None,
             &initial,
             &bounds,
             &options,
-        )?
-        .with_progress(&progress)
-        .fit();
+            Some(&progress),
+        )?;
         stage.finish(&format!(
             "NLSQ {} after {} iterations in {:.2} s (reduced chi2 {:.4}, {})",
             result.convergence_status.as_str(),
@@ -253,8 +252,9 @@ impl Analysis {
             result.reduced_chi_squared,
             result.strategy.reason
         ));
-        if !result.success() {
-            tracing::warn!("NLSQ did not converge: {}", result.message);
+        // What makes this fit doubtful is said where the user looks, not only in files.
+        for doubt in result.doubts() {
+            tracing::warn!("{doubt}");
         }
         for (name, values, b) in [
             ("contrast", &result.contrast, bounds.contrast),

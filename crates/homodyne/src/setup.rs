@@ -160,10 +160,15 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
             .parse()
             .map_err(|e| invalid!("optimization.nlsq.loss: {e}"))?,
         f_scale: n.f_scale,
-        per_angle_mode: ad
-            .per_angle_mode
-            .parse()
-            .map_err(|e| invalid!("optimization.nlsq.anti_degeneracy.per_angle_mode: {e}"))?,
+        // With anti-degeneracy disabled every angle gets its own contrast and offset
+        // (what the reference then does), whatever per_angle_mode says.
+        per_angle_mode: if ad.enable {
+            ad.per_angle_mode
+                .parse()
+                .map_err(|e| invalid!("optimization.nlsq.anti_degeneracy.per_angle_mode: {e}"))?
+        } else {
+            homodyne_model::scaling::PerAngleMode::Individual
+        },
         constant_scaling_threshold: ad.constant_scaling_threshold as usize,
         fourier_order: ad.fourier_order as usize,
         memory_fraction: n.memory_fraction,

@@ -283,6 +283,7 @@ fn analysis_results_json(data: &XpcsData, result: &NlsqResult, stamp: &str) -> V
             "function_evaluations": result.nfev,
             "execution_time": num(result.execution_time),
             "per_angle_mode": result.per_angle_mode.as_str(),
+            "per_angle_decision": result.scaling_decision,
             "strategy": result.strategy,
         },
     })
@@ -321,6 +322,23 @@ fn convergence_metrics_json(result: &NlsqResult) -> Value {
         "quality_warnings": warnings,
         "quality_checks": checks,
         "condition_number": num(result.condition_number),
+        "identifiability": {
+            "all_identifiable": result.degeneracies.is_empty(),
+            "degeneracies": result.degeneracies.iter().map(|d| json!({
+                "parameters": d.parameters,
+                "direction": nums(&d.direction),
+                "relative_eigenvalue": num(d.relative_eigenvalue),
+                "undetermined": d.undetermined,
+                "identifiable_combination": d.combination.as_ref().map(|c| json!({
+                    "expression": c.text,
+                    "coefficients": c.coefficients.iter().map(|(n, v)| json!([n, num(*v)])).collect::<Vec<_>>(),
+                    "value": num(c.value),
+                    "uncertainty": num(c.uncertainty),
+                })),
+                "message": d.message,
+            })).collect::<Vec<_>>(),
+        },
+        "doubts": result.doubts(),
     })
 }
 

@@ -61,18 +61,19 @@ fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
 
 /// Noise level sigma of each angle, measured from the data alone.
 ///
-/// **Estimator.** For each angle, the second differences along the rows of the upper
-/// triangle, away from the diagonal,
+/// **Estimator.** For each angle, the second differences along the diagonal direction
+/// of the upper triangle, at lags of three frames or more,
 ///
 /// ```text
-/// d = c2[i, j-1] - 2 c2[i, j] + c2[i, j+1]      for i + 1 < j - 1, j + 1 < n_t
+/// d = c2[i-1, j-1] - 2 c2[i, j] + c2[i+1, j+1]      for j - i >= 3
 /// ```
 ///
-/// (no diagonal point enters, and only the upper triangle, so each measurement of a
-/// symmetric matrix is used once). For independent noise of standard deviation sigma,
-/// `var(d) = (1 + 4 + 1) sigma^2 = 6 sigma^2`; the model is smooth on the frame grid and
-/// contributes almost nothing to `d` except next to the diagonal where c2 decays fastest,
-/// and such points are outliers for a robust scale. Two steps:
+/// The three points have the same lag `j - i`, so a stationary model (c2 a function of
+/// the lag) contributes exactly nothing and an ageing one very little; and they share no
+/// frame, so noise common to all elements of a row or column of the matrix (every
+/// `c2[i, .]` is normalised by frame i's intensity) enters `d` in full instead of
+/// cancelling as it would along a row. For independent noise of standard deviation sigma
+/// per element, `var(d) = (1 + 4 + 1) sigma^2 = 6 sigma^2`. Two steps:
 ///
 /// ```text
 /// s0    = 1.4826 * median(|d - median(d)|)                    (MAD, robust start)
@@ -93,10 +94,10 @@ fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
 /// Accuracy: for Gaussian noise the estimate is unbiased to well below 1 % once the decay
 /// occupies a small part of the grid, with a relative standard error of about
 /// `1 / sqrt(n_differences)` per angle (about n_t^2 / 2 differences; tested within 5 % on
-/// 3 x 60 frames). It measures the frame-to-frame (white) part of the noise: noise
-/// correlated between neighbouring frames (as in c2 computed from slowly decorrelating
-/// speckle frames) is underestimated, and a smooth model misfit does not inflate it, which
-/// is what makes the reduced chi^2 computed with it a test of the model.
+/// 3 x 60 frames). Noise correlated over several neighbouring frames (c2 computed from
+/// slowly decorrelating speckle frames) is still partly underestimated, and a smooth
+/// model misfit does not inflate the estimate, which is what makes the reduced chi^2
+/// computed with it a test of the model.
 pub fn estimate_sigma(c2: ArrayView3<'_, f64>, par: Par) -> Vec<f64> {
     let n_phi = c2.len_of(Axis(0));
     run_tiles(
@@ -122,11 +123,13 @@ fn angle_sigma(m: ArrayView2<'_, f64>, scratch: &mut (Vec<f64>, Vec<f64>)) -> f6
                 count += 1;
             }
         }
-        // j - 1 >= i + 2 and j + 1 <= n - 1.
-        for j in (i + 3)..n.saturating_sub(1) {
-            let v = row[j - 1] - 2.0 * row[j] + row[j + 1];
-            if v.is_finite() {
-                d.push(v);
+        // Along the diagonal direction: (i-1, j-1), (i, j), (i+1, j+1) with lag j - i >= 3.
+        if i >= 1 {
+            for j in (i + 3)..n.saturating_sub(1) {
+                let v = m[[i - 1, j - 1]] - 2.0 * row[j] + m[[i + 1, j + 1]];
+                if v.is_finite() {
+                    d.push(v);
+                }
             }
         }
     }

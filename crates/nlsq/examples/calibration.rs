@@ -22,7 +22,9 @@ use calibration::{Noise, Problem, run};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: usize = args.first().map_or(500, |s| s.parse().expect("N: a number"));
+    let n: usize = args
+        .first()
+        .map_or(500, |s| s.parse().expect("N: a number"));
     let seed0: u64 = args
         .get(1)
         .map_or(0, |s| s.parse().expect("seed: a number"));

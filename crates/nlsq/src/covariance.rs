@@ -15,6 +15,10 @@ use serde::Serialize;
 use crate::error::NlsqError;
 use crate::linalg::{condition_number, pinv_symmetric, unit_diagonal};
 
+/// Relative eigenvalue cut-off of the pseudo-inverse, per parameter: directions below
+/// `PINV_RCOND_PER_PARAM * P * lambda_max` of the unit-diagonal `J^T J` are dropped.
+pub const PINV_RCOND_PER_PARAM: f64 = 10.0 * f64::EPSILON;
+
 /// Covariance of the optimiser vector and conditioning diagnostics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Covariance {
@@ -53,7 +57,7 @@ pub fn from_equations(
         })
         .collect();
     let unit = unit_diagonal(&equations.jtj, p);
-    let rcond = 10.0 * p.max(1) as f64 * f64::EPSILON;
+    let rcond = PINV_RCOND_PER_PARAM * p.max(1) as f64;
     let (inv, rank_deficiency) = pinv_symmetric(&unit, p, rcond)?;
     let mut matrix = vec![0.0; p * p];
     for i in 0..p {

@@ -18,6 +18,7 @@ use tracing::{debug, info, warn};
 use crate::bounds::ParameterBounds;
 use crate::covariance::{self, map_covariance, per_angle_map};
 use crate::error::NlsqError;
+use crate::identifiability;
 use crate::init::InitialValues;
 use crate::loss::RobustLoss;
 use crate::options::{NlsqOptions, SigmaSetting, XScale};
@@ -25,7 +26,7 @@ use crate::problem::{
     NoiseLevel, Normalized, Objective, ObjectiveInfo, PointsCounted, Problem, SigmaMethod,
 };
 use crate::recovery::{self, RecoveryStart};
-use crate::result::{NlsqResult, QualityFlag, Status, quality_checks};
+use crate::result::{NlsqResult, QualityCheck, QualityFlag, Status, quality_checks};
 use crate::solver::{LocalSolution, SolverOptions, lbfgs, trf};
 use crate::strategy::{self, Strategy, StrategyDecision};
 
@@ -400,11 +401,42 @@ impl<'a> Fitter<'a> {
         // contrast of an angle whose points are all NaN) has no finite uncertainty; the
         // pseudo-inverse would report 0. Mark it, and every per-angle entry built from it,
         // as unknown (NaN -> null in JSON).
-        let undetermined: Vec<bool> = (0..p)
+        let mut undetermined: Vec<bool> = (0..p)
             .map(|k| {
                 sol.equations.jtj[k * p + k].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
             })
             .collect();
+        // Directions the data do not constrain (rank deficiency): name them, and mark the
+        // parameters along a numerically null one as undetermined too, instead of
+        // reporting the pseudo-inverse's near-zero variances for them.
+        let degeneracies = identifiability::degeneracies(
+            &sol.equations.jtj,
+            &layout.names(),
+            &sol.x,
+            &fitted_cov,
+            covariance::PINV_RCOND_PER_PARAM * p.max(1) as f64,
+        )
+        .unwrap_or_default();
+        let mut degeneracies = degeneracies;
+        for d in identifiability::power_law_ambiguities(&layout.names(), &sol.x, &fitted_cov) {
+            // A linear degeneracy already naming the same pair says it better.
+            if !degeneracies.iter().any(|e| {
+                d.parameters
+                    .iter()
+                    .filter(|p| e.parameters.contains(p))
+                    .count()
+                    >= 2
+            }) {
+                degeneracies.push(d);
+            }
+        }
+        for d in degeneracies.iter().filter(|d| d.undetermined) {
+            for name in &d.parameters {
+                if let Some(k) = layout.names().iter().position(|n| n == name) {
+                    undetermined[k] = true;
+                }
+            }
+        }
         let depends_on_undetermined =
             |r: usize| (0..p).any(|k| undetermined[k] && m[r * p + k] != 0.0);
         let uncertainties: Vec<f64> = (0..rows)
@@ -434,7 +466,7 @@ impl<'a> Fitter<'a> {
                 *b = (f64::NEG_INFINITY, f64::INFINITY);
             }
         }
-        let quality_checks = quality_checks(
+        let mut quality_checks = quality_checks(
             reduced,
             &names,
             &parameters,
@@ -444,6 +476,22 @@ impl<'a> Fitter<'a> {
             condition,
             status,
         );
+        quality_checks.add(QualityCheck {
+            name: "identifiability",
+            passed: degeneracies.is_empty(),
+            value: degeneracies.len() as f64,
+            threshold: identifiability::WEAK_EIGENVALUE,
+            message: if degeneracies.is_empty() {
+                "every free parameter is determined by the data".into()
+            } else {
+                degeneracies
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+        });
+        let quality_flag = QualityFlag::judge(reduced, status, !degeneracies.is_empty());
         let mut message = sol.termination.message().to_string();
         if let Err(e) = &cov {
             message.push_str(&format!("; covariance unavailable: {e}"));
@@ -490,7 +538,9 @@ impl<'a> Fitter<'a> {
             execution_time: 0.0,
             strategy: self.decision.clone(),
             recovery_actions: actions,
-            quality_flag: QualityFlag::from_reduced_chi2(reduced),
+            quality_flag,
+            degeneracies,
+            scaling_decision: None,
             quality_checks,
             condition_number: condition,
             raw_condition_number: raw_condition,

@@ -10,10 +10,12 @@
 //! problem once and solve from many starts (global search), [`initial_values`] to build
 //! starts from configuration values or data estimates.
 
+mod auto_scaling;
 pub mod bounds;
 pub mod covariance;
 pub mod error;
 pub mod fit;
+mod identifiability;
 pub mod init;
 pub mod linalg;
 pub mod loss;
@@ -24,9 +26,11 @@ pub mod result;
 pub mod solver;
 pub mod strategy;
 
+pub use auto_scaling::{PerAngleScaling, fit_checked, per_angle_scaling};
 pub use bounds::ParameterBounds;
 pub use error::NlsqError;
 pub use fit::{Fitter, fit, per_angle_names};
+pub use identifiability::{Combination, Degeneracy, WEAK_EIGENVALUE};
 pub use init::{InitialValues, initial_values, initial_values_from_space};
 pub use loss::{Loss, RobustLoss};
 pub use options::{NlsqOptions, StreamingOptions, XScale};

@@ -6,6 +6,7 @@ use homodyne_model::params::{AnalysisMode, physical_index};
 use homodyne_model::scaling::ScalingKind;
 use serde::{Serialize, Serializer};
 
+use crate::identifiability::Degeneracy;
 use crate::strategy::StrategyDecision;
 
 /// Outcome of the fit.
@@ -39,6 +40,20 @@ pub enum QualityFlag {
 }
 
 impl QualityFlag {
+    /// The flag of a fit: from the reduced chi^2, but never `good` for a fit that did
+    /// not converge (then `poor`) or has unidentifiable directions (then at best
+    /// `marginal`).
+    pub fn judge(reduced_chi2: f64, status: Status, degenerate: bool) -> Self {
+        let flag = Self::from_reduced_chi2(reduced_chi2);
+        if !matches!(status, Status::Converged | Status::ConvergedWithRecovery) {
+            QualityFlag::Poor
+        } else if degenerate && flag == QualityFlag::Good {
+            QualityFlag::Marginal
+        } else {
+            flag
+        }
+    }
+
     /// `good`, `marginal` or `poor`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -161,12 +176,63 @@ pub struct NlsqResult {
     pub absolute_sigma: bool,
     /// Non-fatal remarks (clipped starts, ...).
     pub warnings: Vec<String>,
+    /// Directions of parameter space the data do not (or hardly) determine.
+    pub degeneracies: Vec<Degeneracy>,
+    /// How the per-angle scaling was chosen, when `auto` checked it against the data.
+    pub scaling_decision: Option<String>,
     /// How the data entered the objective: points counted (each unordered pair once for
     /// symmetric data) and the sigma used, per angle, with how it was obtained.
     pub objective: crate::problem::ObjectiveInfo,
 }
 
+impl FitQualityChecks {
+    /// Add a check (and update `all_passed`).
+    pub fn add(&mut self, check: QualityCheck) {
+        self.all_passed &= check.passed;
+        self.checks.push(check);
+    }
+}
+
 impl NlsqResult {
+    /// Why this fit is doubtful, one reason per line (empty for a sound fit): not
+    /// converged, poor or marginal reduced chi^2, unidentifiable parameters, parameters
+    /// at their bounds.
+    pub fn doubts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !matches!(
+            self.convergence_status,
+            Status::Converged | Status::ConvergedWithRecovery
+        ) {
+            out.push(format!(
+                "the fit did not converge ({}): {}",
+                self.convergence_status.as_str(),
+                self.message
+            ));
+        }
+        if self.quality_flag != QualityFlag::Good {
+            out.push(format!(
+                "fit quality {}: reduced chi^2 = {:.4}",
+                self.quality_flag.as_str(),
+                self.reduced_chi_squared
+            ));
+        }
+        out.extend(self.degeneracies.iter().map(|d| d.message.clone()));
+        for c in &self.quality_checks.checks {
+            if !c.passed && c.name == "physical_bounds" {
+                out.push(c.message.clone());
+            }
+        }
+        out
+    }
+
+    /// True when the fit converged (possibly after recovery).
+    pub fn converged(&self) -> bool {
+        matches!(
+            self.convergence_status,
+            Status::Converged | Status::ConvergedWithRecovery
+        )
+    }
+
     /// True when the status is `converged` (the reference's `success`).
     pub fn success(&self) -> bool {
         self.convergence_status == Status::Converged

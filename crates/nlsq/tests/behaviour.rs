@@ -316,7 +316,9 @@ fn result_serialises_with_reference_fields() {
         .unwrap();
     assert!(a.termination.converged() && b.termination.converged());
     let r = fitter.fit();
-    assert_eq!(r.quality_flag, QualityFlag::Good);
+    // On this small grid gamma_dot_t0 is consistent with zero, so beta is reported as
+    // undetermined and the flag is at best marginal (tests/identifiability.rs).
+    assert_ne!(r.quality_flag, QualityFlag::Poor, "{:?}", r.doubts());
     assert!(r.condition_number.is_finite() && r.condition_number >= 1.0);
     let json = serde_json::to_value(&r).unwrap();
     for key in [
