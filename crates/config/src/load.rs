@@ -13,7 +13,7 @@
 use crate::config::Config;
 use crate::de;
 use crate::issues::{ConfigError, ValidationReport};
-use crate::node::{Node, NodeKind, parse_yaml};
+use crate::node::{DuplicateKey, Node, NodeKind, parse_yaml};
 use crate::normalize::normalize;
 use crate::validate;
 use std::path::{Path, PathBuf};
@@ -60,6 +60,16 @@ pub struct Loaded {
 const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 fn parse(text: &str, format: Format, path: &Path) -> Result<Node, ConfigError> {
+    parse_checked(text, format, path).map(|(tree, _)| tree)
+}
+
+/// Parse to a tree, with the keys written twice in one mapping (YAML; in JSON a repeated
+/// key is a syntax error naming the key and the line of the repetition).
+fn parse_checked(
+    text: &str,
+    format: Format,
+    path: &Path,
+) -> Result<(Node, Vec<DuplicateKey>), ConfigError> {
     let yaml = |text: &str| {
         parse_yaml(text).map_err(|e| {
             let loc = e.location();
@@ -73,10 +83,11 @@ fn parse(text: &str, format: Format, path: &Path) -> Result<Node, ConfigError> {
     };
     let json = |text: &str| {
         if text.trim().is_empty() {
-            return Ok(Node::new(NodeKind::Null));
+            return Ok((Node::new(NodeKind::Null), Vec::new()));
         }
-        serde_json::from_str::<serde_json::Value>(text)
-            .map(|v| Node::from_json(&v))
+        serde_json::from_str::<JsonUniqueKeys>(text)
+            .and_then(|_| serde_json::from_str::<serde_json::Value>(text))
+            .map(|v| (Node::from_json(&v), Vec::new()))
             .map_err(|e| ConfigError::Syntax {
                 path: path.to_path_buf(),
                 line: Some(e.line() as u64).filter(|l| *l > 0),
@@ -91,6 +102,90 @@ fn parse(text: &str, format: Format, path: &Path) -> Result<Node, ConfigError> {
     }
 }
 
+/// A JSON value read only to refuse keys written twice in one object (serde_json keeps
+/// the last silently).
+struct JsonUniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for JsonUniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonUniqueKeysVisitor)
+    }
+}
+
+struct JsonUniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonUniqueKeysVisitor {
+    type Value = JsonUniqueKeys;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<JsonUniqueKeys, E> {
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<JsonUniqueKeys, A::Error> {
+        while seq.next_element::<JsonUniqueKeys>()?.is_some() {}
+        Ok(JsonUniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<JsonUniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key \"{key}\" (keys must be unique within an object)"
+                )));
+            }
+            map.next_value::<JsonUniqueKeys>()?;
+        }
+        Ok(JsonUniqueKeys)
+    }
+}
+
+/// Report each key written twice in one mapping as an error naming both lines.
+fn report_duplicates(duplicates: &[DuplicateKey], report: &mut ValidationReport) {
+    for d in duplicates {
+        let first = if d.first_line > 0 {
+            format!("line {}", d.first_line)
+        } else {
+            "an earlier line".to_string()
+        };
+        let again = if d.line > 0 {
+            format!("line {}", d.line)
+        } else {
+            "a later line".to_string()
+        };
+        report.error(
+            &d.path,
+            d.line,
+            format!(
+                "duplicate key \"{}\": written at {first} and again at {again}; a YAML key may \
+                 appear only once per mapping (remove or merge one of them)",
+                d.key
+            ),
+        );
+    }
+}
+
 /// Parse, normalise, read and check. Returns the typed config (if it could be read)
 /// and the full report.
 fn analyse(
@@ -100,8 +195,11 @@ fn analyse(
     file: Option<&Path>,
 ) -> (Option<Loaded>, ValidationReport) {
     let mut report = ValidationReport::for_file(file);
-    let mut tree = match parse(text, format, path) {
-        Ok(t) => t,
+    let mut tree = match parse_checked(text, format, path) {
+        Ok((t, duplicates)) => {
+            report_duplicates(&duplicates, &mut report);
+            t
+        }
         Err(ConfigError::Syntax { line, message, .. }) => {
             report.error("", line.unwrap_or(0), format!("syntax error: {message}"));
             return (None, report);

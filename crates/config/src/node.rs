@@ -318,8 +318,17 @@ impl<'de> Visitor<'de> for KindVisitor {
         while let Some(k) = map.next_key::<Spanned<Key>>()? {
             let value = map.next_value::<Node>()?;
             let key = k.value.0;
-            // Later duplicates win, like PyYAML.
+            // A repeated key is recorded (the loader reports it as an error naming both
+            // lines); the tree keeps the later value, as PyYAML would.
             if let Some(e) = out.iter_mut().find(|e| e.key == key) {
+                DUPLICATES.with(|d| {
+                    d.borrow_mut().push(DuplicateKey {
+                        key: key.clone(),
+                        first_line: e.key_line,
+                        line: k.referenced.line(),
+                        path: String::new(),
+                    })
+                });
                 e.value = value;
                 e.key_line = k.referenced.line();
             } else {
@@ -393,17 +402,70 @@ pub(crate) fn line_of(tree: &Node, path: &str) -> u64 {
     line
 }
 
-/// Parser options: PyYAML-compatible where it matters (later duplicate keys win,
-/// `.inf`/`.nan` accepted, YAML 1.1 booleans such as `yes`/`no` accepted).
+/// A key written twice in one mapping (YAML requires unique keys; PyYAML silently keeps
+/// the later value, which turned e.g. a second `analysis_mode:` into a silent mode switch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DuplicateKey {
+    /// The repeated key.
+    pub(crate) key: String,
+    /// 1-based line of its first occurrence (0 = unknown).
+    pub(crate) first_line: u64,
+    /// 1-based line of the repetition (0 = unknown).
+    pub(crate) line: u64,
+    /// Dotted path of the key in the source tree (filled by [`parse_yaml`]; the bare key
+    /// when it cannot be located).
+    pub(crate) path: String,
+}
+
+thread_local! {
+    /// Duplicates met while building one tree (the visitor has no other way out).
+    static DUPLICATES: std::cell::RefCell<Vec<DuplicateKey>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Parser options: `.inf`/`.nan` and YAML 1.1 booleans such as `yes`/`no` accepted
+/// (PyYAML-compatible); repeated keys are passed to the tree builder, which records
+/// them so the loader can report both lines.
 fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         with_snippet: false,
     }
 }
 
-/// Parse YAML text into a tree. An empty document gives `Null`.
-pub(crate) fn parse_yaml(text: &str) -> Result<Node, serde_saphyr::Error> {
-    serde_saphyr::from_str_with_options(text, yaml_options())
+/// Parse YAML text into a tree, with every repeated mapping key found (the tree keeps
+/// the later value). An empty document gives `Null`.
+pub(crate) fn parse_yaml(text: &str) -> Result<(Node, Vec<DuplicateKey>), serde_saphyr::Error> {
+    DUPLICATES.with(|d| d.borrow_mut().clear());
+    let tree: Result<Node, _> = serde_saphyr::from_str_with_options(text, yaml_options());
+    let mut duplicates = DUPLICATES.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    let tree = tree?;
+    for dup in &mut duplicates {
+        dup.path = path_of_key(&tree, &dup.key, dup.line).unwrap_or_else(|| dup.key.clone());
+    }
+    Ok((tree, duplicates))
+}
+
+/// Dotted path (`a.b[2].c`) of the mapping entry `key` written at `line`, if any.
+fn path_of_key(node: &Node, key: &str, line: u64) -> Option<String> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().find_map(|e| {
+            if e.key == key && e.key_line == line {
+                return Some(e.key.clone());
+            }
+            path_of_key(&e.value, key, line).map(|rest| {
+                if rest.starts_with('[') {
+                    format!("{}{rest}", e.key)
+                } else {
+                    format!("{}.{rest}", e.key)
+                }
+            })
+        }),
+        NodeKind::Seq(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| path_of_key(n, key, line).map(|rest| format!("[{i}].{rest}"))),
+        _ => None,
+    }
 }

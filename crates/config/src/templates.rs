@@ -196,7 +196,7 @@ pub fn render(
     if filter == TemplateFilter::Full {
         let mut text = base.to_string();
         for (path, value) in subs {
-            let tree = parse_yaml(&text).map_err(|e| syntax_err(e.to_string()))?;
+            let (tree, _) = parse_yaml(&text).map_err(|e| syntax_err(e.to_string()))?;
             let line = line_of(&tree, path);
             let key = path.rsplit('.').next().unwrap_or(path);
             text = replace_value_on_line(&text, line, key, &value)
@@ -204,9 +204,9 @@ pub fn render(
         }
         return Ok(text);
     }
-    let mut tree = parse_yaml(base).map_err(|e| syntax_err(e.to_string()))?;
+    let (mut tree, _) = parse_yaml(base).map_err(|e| syntax_err(e.to_string()))?;
     for (path, value) in subs {
-        let v = parse_yaml(&value).map_err(|e| syntax_err(e.to_string()))?;
+        let (v, _) = parse_yaml(&value).map_err(|e| syntax_err(e.to_string()))?;
         let mut parts: Vec<&str> = path.split('.').collect();
         let last = parts.pop().unwrap_or_default();
         if let Some(n) = ensure_path(&mut tree, &parts) {
