@@ -12,7 +12,7 @@ use homodyne_data::{
 };
 use homodyne_model::params::canonical_name;
 use homodyne_nlsq::NlsqOptions;
-use homodyne_nlsq::options::SigmaSetting;
+use homodyne_nlsq::SigmaSetting;
 
 use crate::error::{Result, invalid};
 use crate::overrides::Overrides;
@@ -132,6 +132,7 @@ pub fn load_options(
                     max_angle: r.max_angle,
                 })
                 .collect(),
+            fallback_to_all: pf.fallback_to_all_angles,
         },
         cache,
     })
@@ -223,7 +224,7 @@ pub fn settings_errors(loaded: &Loaded, overrides: &Overrides) -> Vec<String> {
 /// same again for output), instead of aborting on allocation.
 pub fn check_grid_memory(n_phi: usize, n_t: usize) -> Result<()> {
     let bytes = (n_phi as f64) * (n_t as f64) * (n_t as f64) * 8.0 * 2.0;
-    let (available_gb, source) = homodyne_nlsq::strategy::available_memory_gb();
+    let (available_gb, source) = homodyne_nlsq::available_memory_gb();
     let needed_gb = bytes / (1024.0 * 1024.0 * 1024.0);
     if needed_gb > 0.9 * available_gb {
         return Err(invalid!(

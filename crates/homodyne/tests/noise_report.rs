@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use homodyne::nlsq::problem::{PointsCounted, SigmaMethod};
+use homodyne::nlsq::{PointsCounted, SigmaMethod};
 use homodyne::{Analysis, Overrides, Silent};
 
 fn config_path() -> PathBuf {
@@ -87,7 +87,7 @@ fn configured_sigma_is_used_and_reported() {
     let analysis = example_with("    sigma: 0.02\n");
     assert_eq!(
         analysis.nlsq_options().unwrap().sigma,
-        homodyne::nlsq::options::SigmaSetting::Value(0.02)
+        homodyne::nlsq::SigmaSetting::Value(0.02)
     );
     let data = analysis.load(None, &Silent).unwrap();
     let fit = analysis.fit_nlsq(&data, &Silent).unwrap();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use homodyne_data::XpcsData;
 use homodyne_model::AnalysisMode;
-use homodyne_nlsq::problem::SigmaMethod;
+use homodyne_nlsq::SigmaMethod;
 use homodyne_nlsq::{Estimate, NlsqResult};
 use ndarray::{Array1, Array2, Axis};
 use serde_json::{Map, Value, json};
@@ -18,6 +18,7 @@ use crate::error::{OutputResult, io_err};
 use crate::figures;
 use crate::json::{num, nums, timestamp, write_json, write_yaml};
 use crate::progress::Progress;
+use crate::run::{recorded_files_under, remove_stale_figures};
 use crate::surfaces::Surfaces;
 
 /// Largest c2 (points) whose fitted_data.npz is deflated.
@@ -84,8 +85,10 @@ pub struct NlsqRun<'a> {
     pub stator_rotor_gap: f64,
 }
 
-/// Write every NLSQ file (JSON, NPZ, figures, optional fitted simulation) and the run
-/// summary; returns the paths written.
+/// Write every NLSQ file (JSON, NPZ, figures, optional fitted simulation) and, last, the
+/// run summary, which lists every file of the run (`files`: these and, within a
+/// [`crate::RunFolder`], the others the run wrote in `options.dir`); returns the paths
+/// written. Fit figures of an earlier run in the same folder are removed.
 pub fn write_nlsq(
     run: &NlsqRun,
     options: &OutputOptions,
@@ -135,7 +138,24 @@ pub fn write_nlsq(
     if options.save_plots {
         written.extend(save_fitted_simulation(run, &options.dir)?);
     }
-    written.push(write_summary(result, &options.dir, options.summary_format)?);
+    // Written last: the summary names every file of the run (paths relative to the
+    // output folder), itself included; a run in progress records the figures and files
+    // it wrote before this call ([`crate::RunFolder`]).
+    let summary = summary_path(&options.dir, options.summary_format);
+    let mut files: Vec<PathBuf> = written
+        .iter()
+        .cloned()
+        .chain(recorded_files_under(&options.dir))
+        .chain([summary.clone()])
+        .collect();
+    files.sort();
+    files.dedup();
+    let files: Vec<String> = files
+        .iter()
+        .map(|f| relative_name(f, &options.dir))
+        .collect();
+    write_summary(result, &summary, options.summary_format, &files)?;
+    written.push(summary);
     tracing::info!("NLSQ results written to {}", dir.display());
     Ok(written)
 }
@@ -183,6 +203,7 @@ fn save_fitted_simulation(run: &NlsqRun, out: &Path) -> OutputResult<Vec<PathBuf
         }),
     )?;
     written.push(config_json);
+    remove_stale_figures(&dir, "simulated_c2_fitted_phi_", "deg.png");
     for (a, &angle) in phi.iter().enumerate() {
         let path = dir.join(format!("simulated_c2_fitted_phi_{angle:.1}deg.png"));
         figures::c2_heatmap(
@@ -407,9 +428,32 @@ fn write_fitted_data(
     })
 }
 
-/// `<out>/homodyne_results.<fmt>`: method, mode, success, parameters, diagnostics and
-/// the device block.
-fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> OutputResult<PathBuf> {
+/// `<out>/homodyne_results.<fmt>`.
+fn summary_path(out: &Path, format: SummaryFormat) -> PathBuf {
+    out.join(match format {
+        SummaryFormat::Json => "homodyne_results.json",
+        SummaryFormat::Yaml => "homodyne_results.yaml",
+        SummaryFormat::Npz => "homodyne_results.npz",
+    })
+}
+
+/// `path` relative to `dir`, with `/` separators (the path itself when outside).
+fn relative_name(path: &Path, dir: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The run summary at `path`: method, mode, success, parameters, diagnostics, the
+/// device block and `files`, every file of the run relative to the output folder.
+fn write_summary(
+    result: &NlsqResult,
+    path: &Path,
+    format: SummaryFormat,
+    files: &[String],
+) -> OutputResult<()> {
     let summary = json!({
         "method": "nlsq",
         "analysis_mode": result.analysis_mode.as_str(),
@@ -427,21 +471,17 @@ fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> Outp
             "sigma_method": result.objective.sigma_method.as_str(),
             "points_counted": result.objective.points.as_str(),
         },
-    });
-    let path = out.join(match format {
-        SummaryFormat::Json => "homodyne_results.json",
-        SummaryFormat::Yaml => "homodyne_results.yaml",
-        SummaryFormat::Npz => "homodyne_results.npz",
+        "files": files,
     });
     match format {
-        SummaryFormat::Json => write_json(&path, &summary)?,
-        SummaryFormat::Yaml => write_yaml(&path, &summary)?,
+        SummaryFormat::Json => write_json(path, &summary)?,
+        SummaryFormat::Yaml => write_yaml(path, &summary)?,
         SummaryFormat::Npz => {
             let params = Array1::from(result.parameters.clone());
             let unc = Array1::from(result.uncertainties.clone());
             let chi = Array1::from(vec![result.chi_squared, result.reduced_chi_squared]);
             write_npz(
-                &path,
+                path,
                 false,
                 vec![
                     NpzEntry::array("parameters", params.view()),
@@ -449,11 +489,12 @@ fn write_summary(result: &NlsqResult, out: &Path, format: SummaryFormat) -> Outp
                     NpzEntry::array("chi_squared", chi.view()),
                     NpzEntry::Text("parameter_names", result.parameter_names.join(",")),
                     NpzEntry::Text("results_summary_json", summary.to_string()),
+                    NpzEntry::Text("files", files.join("\n")),
                 ],
             )?
         }
     }
-    Ok(path)
+    Ok(())
 }
 
 /// `noise sigma 0.0101 (estimated from the data, mean over 8 angles); each measurement

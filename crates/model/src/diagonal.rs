@@ -3,7 +3,7 @@
 //! The diagonal of a measured c2 matrix holds the (t, t) self-correlation, which is
 //! dominated by shot noise and does not follow the model. The reference replaces it by a
 //! value estimated from the neighbouring off-diagonals. `basic` is what the data pipeline
-//! always applies after loading (spec 05 §5.8); `statistical` and `interpolation` are the
+//! always applies after loading; `statistical` and `interpolation` are the
 //! reference's alternative estimators, offered by the optional preprocessing pipeline.
 //! Off-diagonal entries are never touched.
 
@@ -171,7 +171,7 @@ mod tests {
     use ndarray::{Array2, Array3};
 
     fn banded() -> Array2<f64> {
-        // Off-diagonals 10, 11, 12 on the first side band (spec 08 §8.2).
+        // Off-diagonals 10, 11, 12 on the first side band.
         let mut m = Array2::<f64>::zeros((4, 4));
         for i in 0..3 {
             m[[i, i + 1]] = 10.0 + i as f64;

@@ -1,4 +1,4 @@
-//! The forward model written once, generic over [`Scalar`] (spec 01).
+//! The forward model written once, generic over [`Scalar`].
 //!
 //! `g2 = offset + contrast * g1^2`, `g1 = floor(g1_diff * g1_shear, 1e-10)` with
 //! `g1_diff = exp(clip(-0.5 q^2 dt * ID, -700, 0))`, `g1_shear = sinc(qL dt/(2pi) *

@@ -2,7 +2,7 @@
 //! (or chi^2 and J^T r alone) accumulated in tiles without ever storing the Jacobian,
 //! plus dense Jacobians for small problems and checks.
 //!
-//! The objective is the same at every data size (DECISIONS 6): residuals
+//! The objective is the same at every data size: residuals
 //! `r = (c2 - g2) / sigma` over the points of a [`PointSet`] whose data and sigma are
 //! finite (sigma > 0), the diagonal excluded. The model is symmetric in (t1, t2), so each
 //! model value and gradient is computed once per unordered pair (i, j) and used for the

@@ -1,5 +1,5 @@
 //! Parameter names, canonical order, aliases, bounds, priors and defaults
-//! (spec 02 §2.1-2.4), and the one parameter table every consumer reads:
+//!, and the one parameter table every consumer reads:
 //! [`ParameterSpace`].
 //!
 //! Physical parameters come in a fixed order: static uses the first three, laminar flow
@@ -165,7 +165,7 @@ impl Bounds {
     }
 }
 
-/// Default bounds (ParameterManager table, spec 02 §2.2), physical order.
+/// Default bounds (ParameterManager table), physical order.
 pub const DEFAULT_PHYSICAL_BOUNDS: [Bounds; 7] = [
     Bounds::new(1e2, 1e5),
     Bounds::new(-2.0, 2.0),
@@ -180,7 +180,7 @@ pub const DEFAULT_CONTRAST_BOUNDS: Bounds = Bounds::new(0.0, 1.0);
 /// Default offset bounds.
 pub const DEFAULT_OFFSET_BOUNDS: Bounds = Bounds::new(0.5, 1.5);
 
-/// NLSQ defaults when the config has no initial values (spec 02 §2.4).
+/// NLSQ defaults when the config has no initial values.
 pub const DEFAULT_PHYSICAL_INITIAL: [f64; 7] = [1e4, -1.5, 0.0, 1e-3, 0.0, 0.0, 0.0];
 
 /// Default bounds for any named parameter (physical, `contrast`, `offset`).
@@ -193,7 +193,7 @@ pub fn default_bounds(name: &str) -> Option<Bounds> {
 }
 
 /// Prior distribution family: the values `parameter_space.bounds[*].type` accepts
-/// (spec 02 §2.2: Normal, TruncatedNormal, Uniform, LogNormal, BetaScaled).
+/// (Normal, TruncatedNormal, Uniform, LogNormal, BetaScaled).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PriorKind {
     /// Normal(mu, sigma), unbounded.
@@ -311,7 +311,7 @@ impl Prior {
         }
     }
 
-    /// The default of `ParameterSpace.from_config` (spec 02 §2.2) for a parameter with
+    /// The default of `ParameterSpace.from_config` for a parameter with
     /// these bounds: TruncatedNormal(mid-range, range/4).
     pub fn default_for(bounds: Bounds) -> Self {
         Prior::TruncatedNormal {
@@ -436,7 +436,7 @@ impl TryFrom<RawSpace> for ParameterSpace {
 pub const SCALING_NAMES: [&str; 2] = ["contrast", "offset"];
 
 impl ParameterSpace {
-    /// The code defaults of `mode`: default bounds (spec 02 §2.2), TruncatedNormal
+    /// The code defaults of `mode`: default bounds, TruncatedNormal
     /// (mid-range, range/4) priors, start values at the bound midpoints, nothing fixed.
     pub fn defaults(mode: AnalysisMode) -> Self {
         let entries = SCALING_NAMES

@@ -1,4 +1,4 @@
-//! Per-angle optical scaling: contrast and offset of each angle (spec 02 §2.5-2.6).
+//! Per-angle optical scaling: contrast and offset of each angle.
 //!
 //! The optimiser sees a few coefficients; each angle's contrast (and offset) is a linear
 //! function of them, `value[a] = fixed[a] + sum_k basis[a][k] * coef[k]` ([`AngleMap`]).
@@ -351,7 +351,7 @@ pub fn least_squares(basis: &[f64], rows: usize, cols: usize, y: &[f64]) -> Vec<
     coef
 }
 
-/// Per-angle quantile estimates of contrast and offset (spec 02 §2.6): the offset is
+/// Per-angle quantile estimates of contrast and offset: the offset is
 /// the 10th percentile of c2 at the largest lags (Δt >= 80th percentile of Δt), the
 /// contrast the 90th percentile at the smallest lags (Δt <= 20th percentile) minus the
 /// offset, both clipped to their bounds. Angles with fewer than 100 finite points get

@@ -259,7 +259,7 @@ mod tests {
             .iter()
             .map(|p| 0.2 + 0.05 * p.to_radians().cos() + 0.01 * (2.0 * p.to_radians()).sin())
             .collect();
-        let (x2, dof) = fourier_misfit(&phi, &v, &vec![1e-3; 23], 2);
+        let (x2, dof) = fourier_misfit(&phi, &v, &[1e-3; 23], 2);
         assert!(x2 < 1e-12 && dof == 18, "{x2} {dof}");
     }
 }

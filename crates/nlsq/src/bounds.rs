@@ -29,8 +29,10 @@ pub struct ParameterBounds {
     #[serde(serialize_with = "ser_bounds_vec")]
     pub physical: Vec<Bounds>,
     #[serde(serialize_with = "ser_bounds")]
+    /// Bounds of every angle's contrast.
     pub contrast: Bounds,
     #[serde(serialize_with = "ser_bounds")]
+    /// Bounds of every angle's offset.
     pub offset: Bounds,
 }
 
@@ -46,7 +48,7 @@ fn ser_bounds_vec<S: serde::Serializer>(b: &[Bounds], s: S) -> Result<S::Ok, S::
 }
 
 impl ParameterBounds {
-    /// The reference's ParameterManager defaults (spec 02 §2.2).
+    /// The reference's ParameterManager defaults.
     pub fn defaults(mode: AnalysisMode) -> Self {
         Self::from_space(&ParameterSpace::defaults(mode))
     }

@@ -16,6 +16,7 @@ use ndarray::ArrayView3;
 use tracing::{debug, info, warn};
 
 use crate::bounds::ParameterBounds;
+use crate::coarse::{self, CoarsePairs, Subset};
 use crate::covariance::{self, map_covariance, per_angle_map};
 use crate::error::NlsqError;
 use crate::identifiability;
@@ -41,6 +42,8 @@ pub struct Fitter<'a> {
     objective: ObjectiveInfo,
     warnings: Vec<String>,
     on_iteration: Option<&'a (dyn Fn(usize, f64) + Sync)>,
+    /// The coarse stage's pairs and point count, for large problems.
+    coarse: Option<(CoarsePairs, usize)>,
 }
 
 /// One-call fit: prepare and run with recovery.
@@ -167,7 +170,26 @@ impl<'a> Fitter<'a> {
             RobustLoss::new(options.loss, options.f_scale),
             chunks,
         )?;
+        let coarse = match coarse::plan(n_t, problem.n_points(), &options.coarse) {
+            Some(plan) => {
+                let subset = Subset {
+                    problem: &problem,
+                    pairs: &plan.pairs,
+                };
+                let n = coarse::count(&subset)?;
+                info!(
+                    stride = plan.stride,
+                    band = plan.band,
+                    points = n,
+                    of = problem.n_points(),
+                    "nlsq coarse stage"
+                );
+                (n > problem.layout().n_params()).then_some((plan, n))
+            }
+            None => None,
+        };
         Ok(Fitter {
+            coarse,
             problem,
             decision,
             options: options.clone(),
@@ -192,9 +214,11 @@ impl<'a> Fitter<'a> {
         self
     }
 
+    /// The prepared objective.
     pub fn problem(&self) -> &Problem<'a> {
         &self.problem
     }
+    /// The execution strategy chosen, with its reason.
     pub fn decision(&self) -> &StrategyDecision {
         &self.decision
     }
@@ -216,16 +240,57 @@ impl<'a> Fitter<'a> {
         }
     }
 
-    /// One local solve from `x0` (optimiser vector) with the chosen strategy.
+    /// One local solve from `x0` (optimiser vector) with the chosen strategy; for large
+    /// problems the coarse stage ([`crate::CoarseStage`]) first moves the start to the
+    /// optimum of the objective on a subset of the time pairs.
     pub fn solve_from(&self, x0: &[f64]) -> Result<LocalSolution, NlsqError> {
         let (lb, ub) = (self.problem.lower(), self.problem.upper());
         let opts = self.solver_options();
-        match self.decision.strategy {
-            Strategy::Standard | Strategy::Chunked => {
-                trf::solve_observed(&self.problem, x0, lb, ub, &opts, self.on_iteration)
+        let mut start = x0.to_vec();
+        let mut stage = None;
+        let mut coarse_accepted = 0;
+        if let Some((plan, n_points)) = &self.coarse {
+            let started = Instant::now();
+            let subset = Subset {
+                problem: &self.problem,
+                pairs: &plan.pairs,
+            };
+            let mut coarse_opts = opts.clone();
+            coarse_opts.polish_steps = 0;
+            match trf::solve(&subset, x0, lb, ub, &coarse_opts) {
+                Ok(sol) => {
+                    debug!(
+                        iterations = sol.iterations,
+                        nfev = sol.nfev,
+                        cost = sol.equations.cost,
+                        termination = ?sol.termination,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "nlsq coarse stage done"
+                    );
+                    coarse::record(
+                        &mut stage,
+                        plan,
+                        *n_points,
+                        self.problem.n_points(),
+                        &sol,
+                        started,
+                    );
+                    coarse_accepted = sol.accepted_steps;
+                    start = sol.x;
+                }
+                // The full-data solve from the original start reports what is wrong.
+                Err(e) => debug!(error = %e, "nlsq coarse stage failed; starting on all points"),
             }
-            Strategy::Streaming => self.solve_streaming(x0, &opts),
         }
+        let mut sol = match self.decision.strategy {
+            Strategy::Standard | Strategy::Chunked => {
+                trf::solve_observed(&self.problem, &start, lb, ub, &opts, self.on_iteration)
+            }
+            Strategy::Streaming => self.solve_streaming(&start, &opts),
+        }?;
+        sol.accepted_steps += coarse_accepted;
+        sol.coarse = stage;
+        Ok(sol)
     }
 
     fn solve_streaming(
@@ -549,6 +614,7 @@ impl<'a> Fitter<'a> {
             absolute_sigma: self.options.absolute_sigma,
             warnings: self.warnings.clone(),
             objective: self.objective.clone(),
+            coarse_stage: sol.coarse.clone(),
         }
     }
 
@@ -569,6 +635,7 @@ impl<'a> Fitter<'a> {
             njev: 0,
             accepted_steps: 0,
             termination: crate::solver::Termination::MaxNfev,
+            coarse: None,
         };
         let mut result = self.result(&sol, Status::Failed, actions);
         result.uncertainties.iter_mut().for_each(|u| *u = 0.0);

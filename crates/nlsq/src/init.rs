@@ -1,7 +1,7 @@
 //! Initial values of a fit, and the helper that builds them from what the configuration
-//! gives (DECISIONS 7): physical values as given or, when `values: null`, the bound
+//! gives: physical values as given or, when `values: null`, the bound
 //! midpoints; contrast/offset as given per angle or estimated from the data by the
-//! quantile rule (spec 02 §2.6). Fixed physical parameters are held at their values.
+//! quantile rule. Fixed physical parameters are held at their values.
 
 use homodyne_model::Experiment;
 use homodyne_model::params::{AnalysisMode, ParameterSpace};
@@ -37,6 +37,7 @@ impl InitialValues {
         }
     }
 
+    /// The analysis mode implied by the number of physical values (3 or 7).
     pub fn mode(&self) -> Result<AnalysisMode, NlsqError> {
         AnalysisMode::from_n_physical(self.physical.len()).ok_or_else(|| {
             NlsqError::Initial(format!(

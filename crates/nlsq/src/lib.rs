@@ -1,40 +1,56 @@
-//! Bounded nonlinear least squares for homodyne (spec 03, DECISIONS 6-7).
+//! Bounded nonlinear least squares for homodyne.
 //!
 //! One objective on every path: residuals `r = (c2 - g2)/sigma` over the off-diagonal
-//! points (sigma the user's or 0.01), the per-angle scaling mode as configured, an
-//! optional robust loss; chi^2 = sum r^2. A trust-region reflective solver ([`solver`])
-//! works from `J^T J` / `J^T r` accumulated by the model crate without storing `J`;
-//! the execution strategy ([`strategy`]) only decides how rows are grouped.
+//! points, each measurement counted once (for a symmetric matrix — APS files store half
+//! matrices — each unordered time pair once, else both triangles), sigma measured from the
+//! data per angle ([`SigmaSetting::Estimate`]) or given; the per-angle scaling mode as
+//! configured; an optional robust loss; chi^2 = sum r^2. The answer does not depend on
+//! the data size: the execution strategy ([`Strategy`]) only decides how rows are grouped
+//! when `J^T J` / `J^T r` are accumulated (by the model crate, without storing `J`) for
+//! the trust-region reflective solver.
 //!
-//! Entry points: [`fit`] for a complete fit with recovery, [`Fitter`] to prepare a
-//! problem once and solve from many starts (global search), [`initial_values`] to build
-//! starts from configuration values or data estimates.
+//! Entry points: [`fit_checked`] for a complete fit with recovery and the `auto`
+//! per-angle mode checked against the data; [`fit`] for one fit in the configured mode;
+//! [`Fitter`] to prepare a problem once and solve from many starts (global search);
+//! [`initial_values`] / [`initial_values_from_space`] to build starts.
+//!
+//! A result ([`NlsqResult`]) carries the fitted values with uncertainties (covariance
+//! scaled by the reduced chi^2), a quality flag that is never `good` for a fit that did
+//! not converge or has unidentifiable directions ([`Degeneracy`]), and the reasons it is
+//! doubtful ([`NlsqResult::doubts`]).
+
+#![deny(missing_docs)]
 
 mod auto_scaling;
-pub mod bounds;
-pub mod covariance;
-pub mod error;
-pub mod fit;
+mod bounds;
+mod coarse;
+mod covariance;
+mod error;
+mod fit;
 mod identifiability;
-pub mod init;
-pub mod linalg;
-pub mod loss;
-pub mod options;
-pub mod problem;
-pub mod recovery;
-pub mod result;
-pub mod solver;
-pub mod strategy;
+mod init;
+mod linalg;
+mod loss;
+mod options;
+mod problem;
+mod recovery;
+mod result;
+mod solver;
+mod strategy;
 
 pub use auto_scaling::{PerAngleScaling, fit_checked, per_angle_scaling};
 pub use bounds::ParameterBounds;
+pub use coarse::CoarseStage;
 pub use error::NlsqError;
 pub use fit::{Fitter, fit, per_angle_names};
 pub use identifiability::{Combination, Degeneracy, WEAK_EIGENVALUE};
 pub use init::{InitialValues, initial_values, initial_values_from_space};
 pub use loss::{Loss, RobustLoss};
-pub use options::{NlsqOptions, StreamingOptions, XScale};
-pub use problem::{Normalized, Objective, Problem};
+pub use options::{CoarseOptions, NlsqOptions, SigmaSetting, StreamingOptions, XScale};
+pub use problem::{
+    NoiseLevel, Normalized, Objective, ObjectiveInfo, PointsCounted, Problem, SigmaMethod,
+};
 pub use result::{Estimate, FitQualityChecks, NlsqResult, QualityCheck, QualityFlag, Status};
+pub use solver::trf::solve as trf_solve;
 pub use solver::{LocalSolution, SolverOptions, Termination};
-pub use strategy::{MemoryEstimate, Strategy, StrategyDecision};
+pub use strategy::{MemoryEstimate, Strategy, StrategyDecision, available_memory_gb};

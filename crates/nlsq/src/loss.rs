@@ -17,14 +17,20 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
     #[default]
+    /// Plain least squares, `rho(z) = z`.
     Linear,
+    /// `rho(z) = 2 (sqrt(1 + z) - 1)`: smooth, linear growth for outliers.
     SoftL1,
+    /// Quadratic below `f_scale`, linear above.
     Huber,
+    /// `rho(z) = ln(1 + z)`: strong outlier suppression.
     Cauchy,
+    /// `rho(z) = arctan(z)`: bounded influence.
     Arctan,
 }
 
 impl Loss {
+    /// The configuration spelling (`linear`, `soft_l1`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Loss::Linear => "linear",
@@ -90,11 +96,14 @@ impl FromStr for Loss {
 /// A loss with its `f_scale`, usable as the model's [`ResidualWeight`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RobustLoss {
+    /// Which loss.
     pub loss: Loss,
+    /// Soft margin between inlier and outlier residuals (in units of sigma).
     pub f_scale: f64,
 }
 
 impl RobustLoss {
+    /// A loss with its scale.
     pub fn new(loss: Loss, f_scale: f64) -> Self {
         RobustLoss { loss, f_scale }
     }

@@ -80,6 +80,36 @@ impl Default for StreamingOptions {
     }
 }
 
+/// The coarse stage of large fits ([`crate::CoarseStage`]): each local solve first walks
+/// to the optimum of the objective restricted to a subset of the time pairs (every pair
+/// within `band` frames of the diagonal, and beyond it the pairs whose times are both on
+/// a grid of every `stride`-th frame, `stride` chosen so that about `target_points`
+/// points remain), then finishes on all points with the same solver and criteria. The
+/// model is exact on every chosen pair, so the coarse optimum is a consistent estimate
+/// close to the full one; the answer and covariance are always the full objective's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoarseOptions {
+    /// Use the coarse stage (for objectives of more than `min_points` points).
+    pub enabled: bool,
+    /// Objectives of at most this many points are fitted on all points from the start.
+    pub min_points: usize,
+    /// Aim for at most this many points in the coarse objective.
+    pub target_points: usize,
+    /// Lags (in frames) kept in full by the coarse objective.
+    pub band: usize,
+}
+
+impl Default for CoarseOptions {
+    fn default() -> Self {
+        CoarseOptions {
+            enabled: true,
+            min_points: 2_000_000,
+            target_points: 500_000,
+            band: 8,
+        }
+    }
+}
+
 /// Everything that controls a local NLSQ fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NlsqOptions {
@@ -93,13 +123,17 @@ pub struct NlsqOptions {
     pub max_nfev: Option<usize>,
     /// Maximum trust-region iterations per attempt (None: unlimited).
     pub max_iterations: Option<usize>,
+    /// Robust loss (linear: plain least squares).
     pub loss: Loss,
     /// Soft margin between inlier and outlier residuals (robust losses only).
     pub f_scale: f64,
+    /// Variable scaling of the trust region.
     pub x_scale: XScale,
     /// Per-angle contrast/offset handling.
     pub per_angle_mode: PerAngleMode,
+    /// Angles from which `auto` starts with one averaged contrast/offset pair.
     pub constant_scaling_threshold: usize,
+    /// Order of the Fourier series in phi of the `fourier` per-angle mode.
     pub fourier_order: usize,
     /// Force an execution strategy instead of the memory-based choice.
     pub strategy: Option<Strategy>,
@@ -110,6 +144,7 @@ pub struct NlsqOptions {
     pub memory_fraction: f64,
     /// Target number of data points per chunk on the chunked/streaming paths.
     pub chunk_points: usize,
+    /// Settings of the streaming strategy.
     pub streaming: StreamingOptions,
     /// Retry failed attempts from other starts.
     pub recovery: bool,
@@ -124,6 +159,9 @@ pub struct NlsqOptions {
     /// (up to this many): pins the minimum far below the tolerances so that every
     /// execution strategy returns the same numbers.
     pub polish_steps: usize,
+    /// The coarse stage of large fits (on by default above 2 M points; `enabled = false`
+    /// fits on all points from the first iteration).
+    pub coarse: CoarseOptions,
 }
 
 impl Default for NlsqOptions {
@@ -150,6 +188,7 @@ impl Default for NlsqOptions {
             sigma: SigmaSetting::Estimate,
             absolute_sigma: false,
             polish_steps: 8,
+            coarse: CoarseOptions::default(),
         }
     }
 }
@@ -228,6 +267,12 @@ impl NlsqOptions {
             return Err(NlsqError::Option {
                 name: "x_scale",
                 message: "explicit scales must be finite and > 0".into(),
+            });
+        }
+        if self.coarse.enabled && self.coarse.target_points == 0 {
+            return Err(NlsqError::Option {
+                name: "coarse.target_points",
+                message: "must be at least 1".into(),
             });
         }
         let s = &self.streaming;

@@ -24,6 +24,7 @@ use crate::loss::RobustLoss;
 /// sum of the loss contributions `sum rho` (equal to chi^2 for the linear loss); the
 /// solvers minimise `cost / 2` as scipy does.
 pub trait Objective: Sync {
+    /// Number of optimiser variables.
     fn n_params(&self) -> usize;
     /// chi^2, cost, `J^T J` and `J^T r` (loss-scaled) at `x`.
     fn evaluate(&self, x: &[f64]) -> Result<NormalEquations, NlsqError>;
@@ -283,18 +284,23 @@ impl<'a> Problem<'a> {
         })
     }
 
+    /// The experiment (geometry, times, angles).
     pub fn experiment(&self) -> &Experiment {
         self.experiment
     }
+    /// How the optimiser vector maps to physical and per-angle values.
     pub fn layout(&self) -> &ParameterLayout {
         &self.layout
     }
+    /// Lower bounds of the optimiser variables.
     pub fn lower(&self) -> &[f64] {
         &self.lower
     }
+    /// Upper bounds of the optimiser variables.
     pub fn upper(&self) -> &[f64] {
         &self.upper
     }
+    /// The robust loss.
     pub fn loss(&self) -> RobustLoss {
         self.weight
     }
@@ -312,7 +318,7 @@ impl<'a> Problem<'a> {
         &self.sigma
     }
     /// The data (checked at construction, so this cannot fail).
-    fn data(&self) -> FitData<'_> {
+    pub(crate) fn data(&self) -> FitData<'_> {
         FitData::new(self.experiment, self.c2, self.sigma.as_sigma())
             .expect("checked when the problem was built")
     }
@@ -322,6 +328,7 @@ impl<'a> Problem<'a> {
             triangles: self.triangles,
         }
     }
+    /// Row ranges one evaluation is split into.
     pub fn chunks(&self) -> &[Range<usize>] {
         &self.chunks
     }
@@ -402,6 +409,7 @@ impl<'o, O: Objective + ?Sized> Normalized<'o, O> {
         }
     }
 
+    /// From normalised `u in [0, 1]` to the objective's variables.
     pub fn to_x(&self, u: &[f64]) -> Vec<f64> {
         u.iter()
             .zip(self.lower.iter().zip(&self.width))
@@ -409,6 +417,7 @@ impl<'o, O: Objective + ?Sized> Normalized<'o, O> {
             .collect()
     }
 
+    /// From the objective's variables to normalised `u in [0, 1]`.
     pub fn to_u(&self, x: &[f64]) -> Vec<f64> {
         x.iter()
             .zip(self.lower.iter().zip(&self.width))

@@ -1,5 +1,5 @@
-//! The result of a fit (the reference's `OptimizationResult`, spec 03 §3.10) and its
-//! quality assessment (§3.9): reduced chi^2 flag (< 1.5 good, < 3 marginal, else
+//! The result of a fit (the reference's `OptimizationResult`) and its
+//! quality assessment: reduced chi^2 flag (< 1.5 good, < 3 marginal, else
 //! poor) and the post-fit checks of `validation/fit_quality.py`.
 
 use homodyne_model::params::{AnalysisMode, physical_index};
@@ -13,13 +13,18 @@ use crate::strategy::StrategyDecision;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Converged (a tolerance was met).
     Converged,
+    /// Converged after a recovery attempt from another start.
     ConvergedWithRecovery,
+    /// Stopped at the iteration or evaluation limit.
     MaxIter,
+    /// No attempt produced a solution.
     Failed,
 }
 
 impl Status {
+    /// The reference's spelling (`converged`, `max_iter`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Converged => "converged",
@@ -34,8 +39,11 @@ impl Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QualityFlag {
+    /// Reduced chi^2 below 1.5, converged, identifiable.
     Good,
+    /// Reduced chi^2 below 3, or unidentifiable directions.
     Marginal,
+    /// Reduced chi^2 of 3 or more, or not converged.
     Poor,
 }
 
@@ -78,19 +86,26 @@ impl QualityFlag {
 /// One post-fit check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QualityCheck {
+    /// Check name (a key of `quality_checks`).
     pub name: &'static str,
+    /// Whether the check passed.
     pub passed: bool,
+    /// The measured value.
     pub value: f64,
+    /// The threshold it is compared with.
     pub threshold: f64,
+    /// One line for people.
     pub message: String,
 }
 
-/// The checks of spec 03 §3.9 (`chi2_good_threshold` 2, `reduced_chi_squared_threshold`
+/// The reference's post-fit checks (`chi2_good_threshold` 2, `reduced_chi_squared_threshold`
 /// 10, parameter significance |p/sigma| >= 2, condition number <= 1e12, bounds tolerance
 /// 1e-9, convergence status).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitQualityChecks {
+    /// Every check in order.
     pub checks: Vec<QualityCheck>,
+    /// True when every check passed.
     pub all_passed: bool,
 }
 
@@ -117,8 +132,11 @@ fn analysis_mode_str<S: Serializer>(mode: &AnalysisMode, s: S) -> Result<S::Ok, 
 /// as arrays ([`NlsqResult::contrast`], [`NlsqResult::contrast_uncertainty`], ...).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NlsqResult {
+    /// Names in the per-angle layout: `contrast_0.., offset_0.., physical..`.
     pub parameter_names: Vec<String>,
+    /// Values in the per-angle layout.
     pub parameters: Vec<f64>,
+    /// Standard uncertainties in the per-angle layout (NaN: undetermined).
     pub uncertainties: Vec<f64>,
     /// Row-major covariance in the per-angle layout.
     pub covariance: Vec<Vec<f64>>,
@@ -138,8 +156,11 @@ pub struct NlsqResult {
     pub initial_parameters: Vec<f64>,
     /// The optimiser's own vector, names and covariance.
     pub fitted_names: Vec<String>,
+    /// The optimiser's vector at the answer.
     pub fitted_vector: Vec<f64>,
+    /// Uncertainties of the optimiser's vector.
     pub fitted_uncertainties: Vec<f64>,
+    /// Covariance of the optimiser's vector (rows).
     pub fitted_covariance: Vec<Vec<f64>>,
     /// Resolved per-angle mode (written as `individual`, `auto_averaged`,
     /// `fixed_constant`, `fourier`).
@@ -154,25 +175,43 @@ pub struct NlsqResult {
     pub reduced_chi_squared: f64,
     /// Sum of loss contributions (equals chi_squared for the linear loss).
     pub cost: f64,
+    /// The robust loss used.
     pub loss: String,
+    /// Points in the objective (each measurement once).
     pub n_points: usize,
+    /// Free optimiser variables.
     pub n_free_params: usize,
+    /// `n_points - n_free_params`.
     pub degrees_of_freedom: usize,
+    /// How the fit ended.
     pub convergence_status: Status,
+    /// The solver's termination message.
     pub message: String,
+    /// Trust-region iterations (all attempts).
     pub iterations: usize,
+    /// Objective evaluations.
     pub nfev: usize,
+    /// Evaluations with derivatives.
     pub njev: usize,
     /// Seconds.
     pub execution_time: f64,
+    /// Execution strategy and why.
     pub strategy: StrategyDecision,
+    /// Recovery attempts made, in order.
     pub recovery_actions: Vec<String>,
+    /// Overall judgement (see [`QualityFlag::judge`]).
     pub quality_flag: QualityFlag,
+    /// The individual post-fit checks.
     pub quality_checks: FitQualityChecks,
+    /// Condition number of the unit-diagonal `J^T J`.
     pub condition_number: f64,
+    /// Condition number of `J^T J` in the parameters' own units.
     pub raw_condition_number: f64,
+    /// Directions dropped by the pseudo-inverse.
     pub covariance_rank_deficiency: usize,
+    /// True when no per-point sigma array was given.
     pub sigma_is_default: bool,
+    /// True when sigma is treated as absolute (covariance not scaled by the reduced chi^2).
     pub absolute_sigma: bool,
     /// Non-fatal remarks (clipped starts, ...).
     pub warnings: Vec<String>,
@@ -183,6 +222,9 @@ pub struct NlsqResult {
     /// How the data entered the objective: points counted (each unordered pair once for
     /// symmetric data) and the sigma used, per angle, with how it was obtained.
     pub objective: crate::problem::ObjectiveInfo,
+    /// The coarse stage that chose the start of the full-data solve (large fits only;
+    /// `iterations`, `nfev` and `njev` above count the full-data solve).
+    pub coarse_stage: Option<crate::coarse::CoarseStage>,
 }
 
 impl FitQualityChecks {
@@ -279,7 +321,7 @@ fn mean_estimate(values: &[f64], uncertainties: &[f64]) -> Estimate {
     }
 }
 
-/// Build the §3.9 checks.
+/// Build the post-fit checks.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn quality_checks(
     reduced_chi2: f64,

@@ -27,6 +27,7 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The configuration spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Strategy::Standard => "standard",
@@ -63,20 +64,26 @@ pub struct MemoryEstimate {
     pub n_points: usize,
     /// Optimiser variables.
     pub n_params: usize,
+    /// Memory of index arrays in GiB (reference formula).
     pub index_gb: f64,
+    /// Estimated peak memory in GiB.
     pub peak_gb: f64,
     /// Budget the estimates are compared with.
     pub threshold_gb: f64,
     /// RAM considered available (GiB) and where the number came from.
     pub available_gb: f64,
+    /// Where the available memory was read.
     pub memory_source: String,
 }
 
 /// The chosen strategy and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StrategyDecision {
+    /// The strategy chosen.
     pub strategy: Strategy,
+    /// Why, in one line.
     pub reason: String,
+    /// The memory estimate behind the choice.
     pub memory: MemoryEstimate,
     /// Number of row chunks the objective is evaluated in.
     pub n_chunks: usize,

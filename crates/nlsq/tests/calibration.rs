@@ -11,8 +11,8 @@ use calibration::{Noise, Problem, Study, fit_case, fit_case_with, run, simulate_
 use common::*;
 use homodyne_model::params::AnalysisMode;
 use homodyne_model::scaling::PerAngleMode;
-use homodyne_nlsq::options::SigmaSetting;
-use homodyne_nlsq::problem::{PointsCounted, SigmaMethod};
+use homodyne_nlsq::SigmaSetting;
+use homodyne_nlsq::{PointsCounted, SigmaMethod};
 use homodyne_nlsq::{NlsqOptions, NlsqResult, ParameterBounds, QualityFlag, Strategy, fit};
 
 /// With 40 datasets the std of z is known to about +-11 %: the test accepts 0.7-1.35

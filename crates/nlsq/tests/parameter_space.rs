@@ -4,7 +4,7 @@ mod common;
 
 use common::{STATIC_TRUTH, simulate};
 use homodyne_model::params::{AnalysisMode, Bounds, DEFAULT_PHYSICAL_BOUNDS, ParameterSpace};
-use homodyne_nlsq::init::initial_values_from_space;
+use homodyne_nlsq::initial_values_from_space;
 use homodyne_nlsq::{NlsqOptions, ParameterBounds, fit};
 
 #[test]

@@ -36,10 +36,12 @@ pub enum Termination {
 }
 
 impl Termination {
+    /// True for the tolerance terminations (not the limits).
     pub fn converged(self) -> bool {
         !matches!(self, Termination::MaxNfev | Termination::MaxIterations)
     }
 
+    /// scipy-style termination message.
     pub fn message(self) -> &'static str {
         match self {
             Termination::Gtol => "`gtol` termination condition is satisfied",
@@ -55,23 +57,32 @@ impl Termination {
 /// Tolerances and budgets of one local solve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolverOptions {
+    /// Relative cost-reduction tolerance.
     pub ftol: f64,
+    /// Relative step tolerance.
     pub xtol: f64,
+    /// Scaled-gradient tolerance (infinity norm).
     pub gtol: f64,
+    /// Maximum objective evaluations.
     pub max_nfev: usize,
+    /// Maximum iterations (None: unlimited).
     pub max_iterations: Option<usize>,
+    /// Variable scaling of the trust region.
     pub x_scale: XScale,
+    /// Undamped Gauss-Newton steps tried after convergence.
     pub polish_steps: usize,
 }
 
 /// Outcome of a local solve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalSolution {
+    /// The answer.
     pub x: Vec<f64>,
     /// Normal equations at `x` (for covariance and diagnostics).
     pub equations: NormalEquations,
     /// `sum rho` at the start.
     pub initial_cost: f64,
+    /// Iterations taken.
     pub iterations: usize,
     /// Objective evaluations (cost-only and with derivatives).
     pub nfev: usize,
@@ -79,5 +90,9 @@ pub struct LocalSolution {
     pub njev: usize,
     /// Accepted steps.
     pub accepted_steps: usize,
+    /// Why the solver stopped.
     pub termination: Termination,
+    /// The coarse stage that chose the start of this solve, if one ran
+    /// ([`crate::CoarseStage`]).
+    pub coarse: Option<crate::coarse::CoarseStage>,
 }

@@ -591,9 +591,17 @@ pub fn solve_observed<O: Objective + ?Sized>(
         njev,
         accepted_steps: accepted,
         termination,
+        coarse: None,
     };
     if termination.converged() && options.polish_steps > 0 {
+        let before = (solution.nfev, solution.accepted_steps);
         polish::polish(objective, &mut solution, lb, ub, options.polish_steps);
+        tracing::debug!(
+            evaluations = solution.nfev - before.0,
+            accepted = solution.accepted_steps - before.1,
+            cost = solution.equations.cost,
+            "gauss-newton polish"
+        );
     }
     Ok(solution)
 }
