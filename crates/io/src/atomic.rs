@@ -8,6 +8,7 @@ use homodyne_data::NpzWriter;
 use ndarray::{ArrayView, ArrayViewD, Dimension};
 
 use crate::error::{OutputError, OutputResult, io_err};
+use crate::run::{Temporary, record_file};
 
 /// The temporary name used while `path` is written: `.<name>.tmp-<pid>` beside it.
 pub fn temporary_path(path: &Path) -> OutputResult<PathBuf> {
@@ -22,7 +23,13 @@ pub fn temporary_path(path: &Path) -> OutputResult<PathBuf> {
 }
 
 /// Run `write` on a temporary path next to `path`, then rename it to `path`. The
-/// temporary file is removed when `write` or the rename fails.
+/// temporary file is created empty and registered before `write` runs (an interruption
+/// removes it, see [`crate::exit_interrupted`]) and removed when `write` or the rename
+/// fails. A written file is recorded for the run in progress ([`crate::record_file`]).
+///
+/// Test hook: with `HOMODYNE_DEBUG_HOLD_TEMPORARY_MS=<ms>` in the environment, each
+/// written temporary file is kept that long before the rename (so that tests can
+/// interrupt a run while a temporary file exists).
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&Path) -> OutputResult<()>,
@@ -31,12 +38,22 @@ pub fn write_atomic(
         std::fs::create_dir_all(dir).map_err(io_err("cannot create folder", dir))?;
     }
     let tmp = temporary_path(path)?;
-    let result = write(&tmp)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(io_err("cannot move into place", path)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let guard = Temporary::create(tmp.clone()).map_err(io_err("cannot write", &tmp))?;
+    write(&tmp)?;
+    hold_for_tests();
+    std::fs::rename(&tmp, path).map_err(io_err("cannot move into place", path))?;
+    drop(guard);
+    record_file(path);
+    Ok(())
+}
+
+fn hold_for_tests() {
+    if let Some(ms) = std::env::var("HOMODYNE_DEBUG_HOLD_TEMPORARY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-    result
 }
 
 /// Write text atomically.

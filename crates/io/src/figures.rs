@@ -13,6 +13,12 @@ use ndarray::{Array1, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
 
 use crate::error::{OutputError, OutputResult, io_err};
 use crate::progress::Progress;
+use crate::run::{record_file, remove_stale_figures};
+
+/// `c2_heatmaps_phi_<phi>deg.png` (homodyne_plot::fit_comparison_file_name) as prefix and
+/// suffix around the angle.
+const FIT_COMPARISON_PREFIX: &str = "c2_heatmaps_phi_";
+const FIT_COMPARISON_SUFFIX: &str = "deg.png";
 
 fn plot_err(path: &Path) -> impl FnOnce(homodyne_plot::PlotError) -> OutputError + '_ {
     move |e| OutputError::Plot {
@@ -33,6 +39,7 @@ pub fn c2_heatmap(
         ..HeatmapOptions::default()
     };
     heatmap(path, c2, t, t, &opts).map_err(plot_err(path))?;
+    record_file(path);
     Ok(())
 }
 
@@ -46,6 +53,7 @@ fn per_angle(
     progress: &dyn Progress,
 ) -> OutputResult<()> {
     std::fs::create_dir_all(dir).map_err(io_err("cannot create folder", dir))?;
+    remove_stale_figures(dir, &format!("{stem}_phi_"), ".png");
     progress.begin(&format!("{label} plots"), phi.len());
     let result = per_angle_figures(dir, stem, label, c2, t, phi, progress);
     progress.end();
@@ -79,11 +87,13 @@ fn per_angle_figures(
         ..DiagonalProfileOptions::default()
     };
     diagonal_profile(&path, c2, t, phi_arr.view(), &opts).map_err(plot_err(&path))?;
+    record_file(&path);
     tracing::info!("wrote {} {label} plots to {}", phi.len() + 1, dir.display());
     Ok(())
 }
 
-/// `experimental_data_phi_<phi>.png` per angle and `experimental_data_diagonal.png`.
+/// `experimental_data_phi_<phi>.png` per angle and `experimental_data_diagonal.png`
+/// (per-angle figures of an earlier run in `dir` are removed first).
 pub fn experimental(dir: &Path, data: &XpcsData, progress: &dyn Progress) -> OutputResult<()> {
     per_angle(
         dir,
@@ -98,7 +108,8 @@ pub fn experimental(dir: &Path, data: &XpcsData, progress: &dyn Progress) -> Out
     )
 }
 
-/// `simulated_data_phi_<phi>.png` per angle and `simulated_data_diagonal.png`.
+/// `simulated_data_phi_<phi>.png` per angle and `simulated_data_diagonal.png`
+/// (per-angle figures of an earlier run in `dir` are removed first).
 pub fn simulated(
     dir: &Path,
     c2: &Array3<f64>,
@@ -120,6 +131,7 @@ pub fn simulated(
 
 /// `c2_heatmaps_phi_<phi>deg.png` per angle: experimental / fit / residual. Angles are
 /// drawn in parallel (each figure has its own bitmap; the font is registered once).
+/// Such figures of an earlier run in `dir` are removed first.
 pub fn fit_comparisons(
     dir: &Path,
     exp: ArrayView3<f64>,
@@ -129,6 +141,7 @@ pub fn fit_comparisons(
     progress: &dyn Progress,
 ) -> OutputResult<()> {
     use rayon::prelude::*;
+    remove_stale_figures(dir, FIT_COMPARISON_PREFIX, FIT_COMPARISON_SUFFIX);
     progress.begin("fit comparison plots", phi.len());
     let result = phi.par_iter().enumerate().try_for_each(|(a, &angle)| {
         let path = dir.join(fit_comparison_file_name(angle));
@@ -145,6 +158,7 @@ pub fn fit_comparisons(
             &opts,
         )
         .map_err(plot_err(&path))?;
+        record_file(&path);
         progress.step();
         Ok(())
     });
@@ -165,5 +179,6 @@ pub fn fit_comparison_one(
         ..FitComparisonOptions::default()
     };
     fit_comparison_heatmaps(path, exp, fit, t, t, &opts).map_err(plot_err(path))?;
+    record_file(path);
     Ok(())
 }

@@ -7,7 +7,11 @@
 //! * figures of experimental and simulated data ([`experimental_figures`],
 //!   [`simulated_figures`]) and simulations ([`write_simulation_npz`]);
 //! * one atomic writer ([`write_atomic`]: temporary name, then rename) behind every
-//!   file, and NaN-safe JSON ([`num`]: NaN → null, ±∞ → "Infinity"/"-Infinity").
+//!   file, and NaN-safe JSON ([`num`]: NaN → null, ±∞ → "Infinity"/"-Infinity");
+//! * output folders that tell the truth ([`RunFolder`]): temporary files removed on
+//!   interruption ([`exit_interrupted`]) and when stale ([`clean_stale_temporaries`]), an
+//!   incomplete-run marker while a run writes, the summary naming every file of the run,
+//!   and per-angle figures of an earlier run removed ([`remove_stale_figures`]).
 //!
 //! Input is typed: results, data, theory [`Surfaces`] and [`OutputOptions`]; never
 //! command-line arguments. Progress of figure writing goes to a [`Progress`].
@@ -21,6 +25,7 @@ mod figures;
 mod json;
 mod nlsq_files;
 mod progress;
+mod run;
 mod simulation;
 mod surfaces;
 
@@ -36,5 +41,9 @@ pub use nlsq_files::{
     FitSurface, NlsqRun, OutputOptions, SummaryFormat, parameters_json, summary_table, write_nlsq,
 };
 pub use progress::{NoProgress, Progress};
+pub use run::{
+    INCOMPLETE_MARKER, RunFolder, clean_stale_temporaries, exit_interrupted, record_file,
+    remove_stale_figures, temporary_owner, unwatch_folder, watch_folder,
+};
 pub use simulation::{write_simulation_heatmaps, write_simulation_npz};
 pub use surfaces::Surfaces;

@@ -10,6 +10,7 @@ use crate::atomic::{NpzEntry, write_npz};
 use crate::error::{OutputResult, io_err};
 use crate::figures;
 use crate::progress::Progress;
+use crate::run::remove_stale_figures;
 
 /// Write `t`, `phi_angles` and `c2` (n_phi x n_t x n_t) to `path`.
 pub fn write_simulation_npz(
@@ -31,7 +32,8 @@ pub fn write_simulation_npz(
     )
 }
 
-/// `simulated_c2_phi_<phi>deg.png` per angle in `dir`; returns the paths.
+/// `simulated_c2_phi_<phi>deg.png` per angle in `dir` (such figures of an earlier
+/// simulation there are removed first); returns the paths.
 pub fn write_simulation_heatmaps(
     dir: &Path,
     t: &[f64],
@@ -41,6 +43,7 @@ pub fn write_simulation_heatmaps(
     progress: &dyn Progress,
 ) -> OutputResult<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(io_err("cannot create plot folder", dir))?;
+    remove_stale_figures(dir, "simulated_c2_phi_", "deg.png");
     let t = Array1::from(t.to_vec());
     let mut written = Vec::new();
     progress.begin("simulation plots", phi.len());
