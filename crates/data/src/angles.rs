@@ -1,8 +1,12 @@
 //! Scattering-angle handling: normalisation of phi to (−180, 180] and the CLI
 //! `phi_filtering.target_ranges` selection (inclusive ranges, wrapped when min > max,
-//! OR across ranges, order preserved, all angles kept when nothing matches).
+//! OR across ranges, order preserved). Ranges that keep no angle are an error listing the
+//! angles, unless `fallback_to_all` (the reference templates' `fallback_to_all_angles:
+//! true`) asks for every angle, which is then said in a warning naming ranges and angles.
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{fmt_list, fmt_sig};
 
 /// Normalise an angle in degrees to (−180, 180]: `φ mod 360`, minus 360 when above 180
 /// (so −180 → 180, 210 → −150, 360 → 0), with Python's modulo semantics.
@@ -60,17 +64,38 @@ pub struct PhiFilterOptions {
     pub enabled: bool,
     /// Ranges an angle must fall in (any of them) to be kept; empty keeps every angle.
     pub target_ranges: Vec<PhiRange>,
+    /// When the ranges keep no angle: keep every angle with a warning naming the ranges
+    /// and the angles (true; `phi_filtering.fallback_to_all_angles`, which the
+    /// reference's templates set), or fail with [`crate::DataError::NoAngleInRanges`]
+    /// (false, the default).
+    #[serde(default)]
+    pub fallback_to_all: bool,
+}
+
+impl PhiFilterOptions {
+    /// The ranges as text for messages: `[-10, 10], [170, -170]`.
+    pub fn ranges_text(&self) -> String {
+        self.target_ranges
+            .iter()
+            .map(|r| format!("[{}, {}]", fmt_sig(r.min_angle), fmt_sig(r.max_angle)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Angles the reference checks coverage of, to warn about unusual range sets.
 const REFERENCE_ANGLES: [f64; 9] = [0.0, 30.0, 45.0, 60.0, 90.0, 120.0, 135.0, 150.0, 180.0];
 
 /// Indices of the (normalised) angles kept by `options`, in their original order.
-/// Disabled filtering, no ranges, or no match keep every angle (the last with a warning).
-pub(crate) fn phi_filter_indices(phi_normalized: &[f64], options: &PhiFilterOptions) -> Vec<usize> {
+/// Disabled filtering or no ranges keep every angle. No match gives `None` unless
+/// `fallback_to_all` (then every angle, with a warning naming the ranges and angles).
+pub(crate) fn phi_filter_indices(
+    phi_normalized: &[f64],
+    options: &PhiFilterOptions,
+) -> Option<Vec<usize>> {
     let all: Vec<usize> = (0..phi_normalized.len()).collect();
     if !options.enabled || options.target_ranges.is_empty() {
-        return all;
+        return Some(all);
     }
     if !REFERENCE_ANGLES
         .iter()
@@ -85,13 +110,19 @@ pub(crate) fn phi_filter_indices(phi_normalized: &[f64], options: &PhiFilterOpti
         .map(|(i, _)| i)
         .collect();
     if kept.is_empty() {
+        if !options.fallback_to_all || phi_normalized.is_empty() {
+            return None;
+        }
         tracing::warn!(
-            n_angles = phi_normalized.len(),
-            "no angle lies in any phi_filtering.target_ranges: keeping all angles"
+            "phi_filtering.target_ranges {} select none of the {} angles ({} degrees): \
+             fitting all of them (phi_filtering.fallback_to_all_angles: true)",
+            options.ranges_text(),
+            phi_normalized.len(),
+            fmt_list(phi_normalized)
         );
-        return all;
+        return Some(all);
     }
-    kept
+    Some(kept)
 }
 
 /// Warn about angles whose magnitude exceeds a full turn (probably not degrees).
@@ -135,6 +166,7 @@ mod tests {
                     max_angle,
                 })
                 .collect(),
+            fallback_to_all: false,
         }
     }
 
@@ -143,27 +175,39 @@ mod tests {
         let phi = [0.0, 10.0, 90.0, 175.0, -175.0, -10.0, 170.0];
         assert_eq!(
             phi_filter_indices(&phi, &opts(&[(170.0, -170.0)])),
-            vec![3, 4, 6]
+            Some(vec![3, 4, 6])
         );
         assert_eq!(
             phi_filter_indices(&phi, &opts(&[(-10.0, 10.0), (85.0, 95.0)])),
-            vec![0, 1, 2, 5]
+            Some(vec![0, 1, 2, 5])
         );
         // Overlapping ranges do not duplicate.
         assert_eq!(
             phi_filter_indices(&phi, &opts(&[(-10.0, 10.0), (0.0, 10.0)])),
-            vec![0, 1, 5]
+            Some(vec![0, 1, 5])
         );
-        // No match keeps everything; disabled keeps everything.
-        assert_eq!(phi_filter_indices(&phi, &opts(&[(40.0, 50.0)])).len(), 7);
+        // No match: nothing, or everything when falling back; disabled keeps everything.
+        assert_eq!(phi_filter_indices(&phi, &opts(&[(40.0, 50.0)])), None);
+        let mut fallback = opts(&[(40.0, 50.0)]);
+        fallback.fallback_to_all = true;
+        assert_eq!(phi_filter_indices(&phi, &fallback).unwrap().len(), 7);
         let mut disabled = opts(&[(40.0, 50.0)]);
         disabled.enabled = false;
-        assert_eq!(phi_filter_indices(&phi, &disabled).len(), 7);
-        assert_eq!(phi_filter_indices(&phi, &opts(&[(-180.0, 180.0)])).len(), 7);
+        assert_eq!(phi_filter_indices(&phi, &disabled).unwrap().len(), 7);
+        assert_eq!(
+            phi_filter_indices(&phi, &opts(&[(-180.0, 180.0)]))
+                .unwrap()
+                .len(),
+            7
+        );
+        assert_eq!(
+            opts(&[(-10.0, 10.0), (170.0, -170.5)]).ranges_text(),
+            "[-10, 10], [170, -170.5]"
+        );
         // Range bounds are normalised too: [190, 200] is [-170, -160].
         assert_eq!(
             phi_filter_indices(&[-165.0, 10.0], &opts(&[(190.0, 200.0)])),
-            vec![0]
+            Some(vec![0])
         );
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use ndarray::{Array1, Array3, Axis, s};
 
 use crate::angles::{PhiFilterOptions, normalize_phi, phi_filter_indices, warn_on_large_angles};
+use crate::error::{DataError, DataResult};
 use crate::frames::FrameWindow;
 use crate::layout::Layout;
 
@@ -99,23 +100,34 @@ impl XpcsData {
 }
 
 /// Normalise every angle to (−180, 180] (always) and keep those in
-/// `phi_filtering.target_ranges` (when enabled), preserving order.
-pub(crate) fn apply_phi_filtering(data: XpcsData, options: &PhiFilterOptions) -> XpcsData {
+/// `phi_filtering.target_ranges` (when enabled), preserving order. Ranges keeping no
+/// angle are [`DataError::NoAngleInRanges`] unless the options fall back to all angles.
+pub(crate) fn apply_phi_filtering(
+    data: XpcsData,
+    options: &PhiFilterOptions,
+) -> DataResult<XpcsData> {
     warn_on_large_angles(data.phi_angles_list.as_slice().unwrap_or(&[]));
     let mut data = data;
     data.phi_angles_list.mapv_inplace(normalize_phi);
     data.source.phi_normalized = true;
     let phi = data.phi_angles_list.to_vec();
-    let keep = phi_filter_indices(&phi, options);
+    let Some(keep) = phi_filter_indices(&phi, options) else {
+        return Err(DataError::NoAngleInRanges {
+            path: data.source.data_path.clone(),
+            ranges: options.ranges_text(),
+            angles: phi,
+            q: data.q(),
+        });
+    };
     if keep.len() == phi.len() {
-        return data;
+        return Ok(data);
     }
     tracing::info!(
         kept = keep.len(),
         total = phi.len(),
         "phi_filtering applied"
     );
-    data.select_angles(&keep)
+    Ok(data.select_angles(&keep))
 }
 
 /// Drop the t = 0 row/column before fitting: `t[1:]`, `c2[:, 1:, 1:]`. Data with fewer

@@ -159,6 +159,60 @@ pub enum DataError {
         reason: String,
     },
 
+    /// No q ring of the file lies within the tolerance of the requested wavevector.
+    #[error(
+        "{path}: no q ring within {} % of the requested wavevector_q = {} 1/A (nearest ring {} \
+         1/A is {} % away); q rings in the file: {} (set analyzer_parameters.scattering.wavevector_q \
+         to one of them, or widen q_tolerance_fraction)",
+        fmt_sig(100.0 * tolerance_fraction), fmt_sig(*requested), fmt_sig(*nearest),
+        fmt_sig(100.0 * (nearest - requested).abs() / requested.abs()), fmt_list(rings)
+    )]
+    QNotInFile {
+        /// The file concerned.
+        path: PathBuf,
+        /// The configured `wavevector_q` (Å⁻¹).
+        requested: f64,
+        /// The allowed relative distance (`q_tolerance_fraction`).
+        tolerance_fraction: f64,
+        /// The closest q in the file (Å⁻¹).
+        nearest: f64,
+        /// Every distinct q of the file, ascending (Å⁻¹).
+        rings: Vec<f64>,
+    },
+
+    /// `phi_filtering.target_ranges` keep none of the loaded angles (and falling back to
+    /// all angles is not enabled).
+    #[error(
+        "{path}: phi_filtering.target_ranges {ranges} select none of the {} angles at q = {} \
+         1/A: {} degrees (fix the ranges, disable phi_filtering, or set \
+         phi_filtering.fallback_to_all_angles: true to fit every angle)",
+        angles.len(), fmt_sig(*q), fmt_list(angles)
+    )]
+    NoAngleInRanges {
+        /// The file concerned.
+        path: PathBuf,
+        /// The configured ranges, as text (`[-10, 10], [170, -170]`).
+        ranges: String,
+        /// The angles loaded (degrees, normalised to (−180, 180]).
+        angles: Vec<f64>,
+        /// The q of the loaded ring (Å⁻¹).
+        q: f64,
+    },
+
+    /// A correlation matrix that cannot be fitted: all zero, constant, mostly non-finite
+    /// or far outside the plausible range of c2.
+    #[error("{path}: the c2 matrix of angle phi = {} degrees ({source_name}) is unusable: {reason}", fmt_sig(*phi))]
+    ImplausibleData {
+        /// The file concerned.
+        path: PathBuf,
+        /// The angle (degrees).
+        phi: f64,
+        /// The dataset the matrix came from (or `c2_exp[k]` for NPZ input).
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// An option value is unusable (e.g. dt <= 0).
     #[error("invalid option {option}: {reason}")]
     InvalidOption {
@@ -220,3 +274,59 @@ pub enum DataError {
 
 /// Result alias of this crate.
 pub type DataResult<T> = Result<T, DataError>;
+
+/// `x` with at most 6 significant digits, trailing zeros dropped (`0.0054`, `0.00562621`,
+/// `120`, `1.5e-7`).
+pub(crate) fn fmt_sig(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-5..=9).contains(&magnitude) {
+        let s = format!("{x:.5e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (5 - magnitude).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A list of numbers for a message: comma-separated [`fmt_sig`] values, the first 60 of
+/// a longer list followed by how many more there are.
+pub(crate) fn fmt_list(values: &[f64]) -> String {
+    const SHOWN: usize = 60;
+    let mut s: Vec<String> = values.iter().take(SHOWN).map(|&v| fmt_sig(v)).collect();
+    if values.len() > SHOWN {
+        s.push(format!("... ({} more)", values.len() - SHOWN));
+    }
+    if s.is_empty() {
+        "(none)".into()
+    } else {
+        s.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_messages() {
+        assert_eq!(fmt_sig(0.0054), "0.0054");
+        assert_eq!(fmt_sig(0.005626209918409586), "0.00562621");
+        assert_eq!(fmt_sig(120.0), "120");
+        assert_eq!(fmt_sig(-170.0), "-170");
+        assert_eq!(fmt_sig(12.5), "12.5");
+        assert_eq!(fmt_sig(0.5), "0.5");
+        assert_eq!(fmt_sig(1.5e-7), "1.5e-7");
+        assert_eq!(fmt_sig(f64::NAN), "NaN");
+        assert_eq!(fmt_list(&[0.0054, 0.008]), "0.0054, 0.008");
+        assert_eq!(fmt_list(&[]), "(none)");
+    }
+}

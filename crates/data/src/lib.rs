@@ -23,6 +23,15 @@
 //! * NaN/Inf in a selected matrix window, non-square matrices and empty selections are
 //!   errors, never silently propagated. APS-U with `data_filtering` leaving nothing at the
 //!   selected q is an error (the reference fell back to pair 0, whatever its q).
+//! * The requested q must exist: the nearest ring is loaded only when it lies within
+//!   `q_tolerance_fraction` (default 0.1) of `wavevector_q`; otherwise
+//!   [`DataError::QNotInFile`] names the file, the requested q and every ring of the
+//!   file (the reference loaded the nearest ring, however far). The same holds for an
+//!   `.npz` data file and for a cache.
+//! * `phi_filtering` ranges that keep no angle are [`DataError::NoAngleInRanges`]
+//!   listing the angles, unless `fallback_to_all` (the templates'
+//!   `fallback_to_all_angles: true`) keeps every angle with a warning naming the ranges
+//!   and angles (the reference always fell back, with a log line only).
 //! * A `phi_filtering` range spanning a full turn (e.g. [−180, 180]) matches every angle
 //!   (normalising its bounds would turn it into [180, 180]).
 //! * APS-old "10 closest q" fallback keeps the file order of those pairs.

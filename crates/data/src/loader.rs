@@ -20,7 +20,8 @@ use crate::half_matrix::read_window_stack;
 use crate::hdf5_io::H5Source;
 use crate::layout::{LabelledMatrix, Layout, detect_layout};
 use crate::selection::{
-    DataFilterOptions, data_filter_indices, intersect, select_q_aps_old, select_q_aps_u,
+    DataFilterOptions, check_requested_q, data_filter_indices, intersect, q_within,
+    select_q_aps_old, select_q_aps_u,
 };
 
 /// Everything the loader needs, filled by the CLI from the configuration.
@@ -34,9 +35,13 @@ pub struct LoadOptions {
     pub end_frame: i64,
     /// Frame time (s), > 0.
     pub dt: f64,
-    /// Target wavevector (Å⁻¹): the ring closest to it is loaded.
+    /// Target wavevector (Å⁻¹): the ring closest to it is loaded, provided it lies within
+    /// `q_tolerance_fraction · wavevector_q`; otherwise loading fails with
+    /// [`DataError::QNotInFile`] listing the file's rings.
     pub wavevector_q: f64,
-    /// APS-old rule: keep pairs within this fraction of the selected q (default 0.1).
+    /// How far (as a fraction of `wavevector_q`) the loaded ring may lie from the requested
+    /// q (default 0.1 = 10 %); also the APS-old rule's width: pairs within this fraction
+    /// of the selected q are kept.
     pub q_tolerance_fraction: f64,
     /// Loader `data_filtering` (off by default).
     pub data_filtering: DataFilterOptions,
@@ -73,10 +78,10 @@ impl LoadOptions {
                 format!("must be a positive number, got {}", self.dt),
             ));
         }
-        if !self.wavevector_q.is_finite() {
+        if !(self.wavevector_q.is_finite() && self.wavevector_q > 0.0) {
             return Err(invalid(
                 "wavevector_q",
-                format!("must be finite, got {}", self.wavevector_q),
+                format!("must be a positive wavevector, got {}", self.wavevector_q),
             ));
         }
         if !(self.q_tolerance_fraction.is_finite() && self.q_tolerance_fraction >= 0.0) {
@@ -109,7 +114,7 @@ pub(crate) fn is_npz_path(path: &Path) -> bool {
 pub fn load_xpcs_data(opts: &LoadOptions) -> DataResult<XpcsData> {
     let mut data = load_uncorrected(opts)?;
     apply_diagonal_correction(&mut data);
-    Ok(apply_phi_filtering(data, &opts.phi_filtering))
+    apply_phi_filtering(data, &opts.phi_filtering)
 }
 
 /// The mandatory 'basic' diagonal correction (model crate), angles in parallel.
@@ -125,7 +130,17 @@ pub fn apply_diagonal_correction(data: &mut XpcsData) {
 pub fn load_uncorrected(opts: &LoadOptions) -> DataResult<XpcsData> {
     opts.validate()?;
     if is_npz_path(&opts.data_path) {
-        return read_npz_data(&opts.data_path, opts.dt);
+        let data = read_npz_data(&opts.data_path, opts.dt)?;
+        let q = data.wavevector_q_list.to_vec();
+        if !q.is_empty() {
+            check_requested_q(
+                &opts.data_path,
+                &q,
+                opts.wavevector_q,
+                opts.q_tolerance_fraction,
+            )?;
+        }
+        return Ok(data);
     }
     let Some(cache) = &opts.cache else {
         return read_hdf5(opts);
@@ -134,10 +149,17 @@ pub fn load_uncorrected(opts: &LoadOptions) -> DataResult<XpcsData> {
     let expect = cache_expectation(opts);
     if cache_path.exists() {
         match read_cache(&cache_path, &expect, &opts.data_path) {
-            Ok(Ok(data)) => {
+            Ok(Ok(data)) if q_within(data.q(), opts.wavevector_q, opts.q_tolerance_fraction) => {
                 tracing::info!(cache = %cache_path.display(), "loaded cached data");
                 return Ok(data);
             }
+            Ok(Ok(data)) => tracing::warn!(
+                cache = %cache_path.display(),
+                "stale cache (it holds q = {}, not within q_tolerance_fraction of the requested \
+                 {}): rebuilding from the data file",
+                data.q(),
+                opts.wavevector_q
+            ),
             Ok(Err(reason)) => tracing::warn!(
                 cache = %cache_path.display(),
                 "stale cache ({reason}): rebuilding from the data file"
@@ -225,6 +247,7 @@ pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
     let pairs = labelled_matrices(&src, layout)?;
     let q: Vec<f64> = pairs.iter().map(|p| p.q).collect();
     let phi: Vec<f64> = pairs.iter().map(|p| p.phi).collect();
+    check_requested_q(&src.path, &q, opts.wavevector_q, opts.q_tolerance_fraction)?;
     let by_q = match layout {
         Layout::ApsU => select_q_aps_u(&q, opts.wavevector_q),
         Layout::ApsOld => select_q_aps_old(&q, opts.wavevector_q, opts.q_tolerance_fraction),

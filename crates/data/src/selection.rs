@@ -2,7 +2,11 @@
 //! optional `data_filtering` (q_range / phi_range, AND/OR, fallback on empty). Everything
 //! here works on labels only, so matrices that are not selected are never read.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::{DataError, DataResult, fmt_list, fmt_sig};
 
 /// An inclusive interval; a missing bound is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -106,6 +110,47 @@ pub(crate) fn nearest_index(values: &[f64], target: f64) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+/// Every distinct q of `q` (NaN left out), ascending.
+pub(crate) fn q_rings(q: &[f64]) -> Vec<f64> {
+    let mut rings: Vec<f64> = q.iter().copied().filter(|v| !v.is_nan()).collect();
+    rings.sort_by(f64::total_cmp);
+    rings.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * b.abs().max(1e-300));
+    rings
+}
+
+/// Whether `q` lies within `tolerance_fraction` of `target` (relative to `target`).
+pub(crate) fn q_within(q: f64, target: f64, tolerance_fraction: f64) -> bool {
+    // The small slack keeps a ring exactly at the tolerance edge (decimal input) inside.
+    (q - target).abs() <= tolerance_fraction * target.abs() * (1.0 + 1e-9)
+}
+
+/// The requested ring must exist: the q of `q` closest to `target` must lie within
+/// `tolerance_fraction · target`, else [`DataError::QNotInFile`] naming the file, the
+/// requested q and every ring of the file (the loader never silently swaps rings).
+pub(crate) fn check_requested_q(
+    path: &Path,
+    q: &[f64],
+    target: f64,
+    tolerance_fraction: f64,
+) -> DataResult<()> {
+    let Some(i) = nearest_index(q, target) else {
+        return Err(DataError::EmptySelection {
+            path: path.to_path_buf(),
+            reason: "the file labels no matrix with a q value".into(),
+        });
+    };
+    if q_within(q[i], target, tolerance_fraction) {
+        return Ok(());
+    }
+    Err(DataError::QNotInFile {
+        path: path.to_path_buf(),
+        requested: target,
+        tolerance_fraction,
+        nearest: q[i],
+        rings: q_rings(q),
+    })
+}
+
 /// APS-U rule: the q closest to the target, then every pair with that q (|Δq| < 1e-10).
 pub(crate) fn select_q_aps_u(q: &[f64], target_q: f64) -> Vec<usize> {
     let Some(sel) = nearest_index(q, target_q) else {
@@ -140,6 +185,22 @@ pub(crate) fn select_q_aps_old(q: &[f64], target_q: f64, tolerance_fraction: f64
     });
     by_distance.truncate(10.min(q.len()));
     by_distance.sort_unstable();
+    let far: Vec<f64> = by_distance
+        .iter()
+        .map(|&i| q[i])
+        .filter(|&v| !q_within(v, q_sel, tolerance_fraction))
+        .collect();
+    if !far.is_empty() {
+        tracing::warn!(
+            "APS-old file: only {} pair(s) lie within {} % of q = {}; using the {} pairs \
+             closest to the requested q (the reference's rule), including q = {} (other rings)",
+            within.len(),
+            fmt_sig(100.0 * tolerance_fraction),
+            fmt_sig(q_sel),
+            by_distance.len(),
+            fmt_list(&q_rings(&far))
+        );
+    }
     by_distance
 }
 
@@ -166,6 +227,33 @@ mod tests {
             Some(3)
         );
         assert_eq!(nearest_index(&[], 0.1), None);
+    }
+
+    #[test]
+    fn requested_q_must_be_within_tolerance() {
+        let p = Path::new("rings.h5");
+        let q = [0.0054, 0.0054, 0.008, 0.008];
+        assert!(check_requested_q(p, &q, 0.0054, 0.1).is_ok());
+        assert!(check_requested_q(p, &q, 0.0058, 0.1).is_ok());
+        // 0.008 is 9 % below 0.0088 (inside); 13 % below 0.0092 (outside).
+        assert!(check_requested_q(p, &q, 0.0088, 0.1).is_ok());
+        let e = check_requested_q(p, &q, 0.5, 0.1).unwrap_err();
+        let msg = e.to_string();
+        for part in [
+            "rings.h5",
+            "wavevector_q = 0.5",
+            "0.0054, 0.008",
+            "10 %",
+            "nearest ring 0.008",
+        ] {
+            assert!(msg.contains(part), "{msg} lacks {part}");
+        }
+        assert!(matches!(e, DataError::QNotInFile { .. }));
+        assert!(check_requested_q(p, &q, 0.0092, 0.1).is_err());
+        assert_eq!(
+            q_rings(&[0.008, f64::NAN, 0.0054, 0.008]),
+            vec![0.0054, 0.008]
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn not_hdf5_and_truncated_hdf5() {
         let truncated = dir.path().join(format!("cut_{cut}.h5"));
         std::fs::write(&truncated, &bytes[..cut]).unwrap();
         let mut opts = LoadOptions::new(&truncated);
-        opts.wavevector_q = 0.1;
+        opts.wavevector_q = 0.008;
         let e = load_err(&opts);
         assert!(
             matches!(e, DataError::Hdf5Read { .. } | DataError::NotHdf5 { .. }),
@@ -111,6 +111,7 @@ fn nan_and_inf_in_c2() {
 #[test]
 fn frames_out_of_range() {
     let mut opts = LoadOptions::new(fixture("aps_u_plain_f64_gzip.h5"));
+    opts.wavevector_q = 0.006;
     opts.start_frame = 17;
     let e = load_err(&opts);
     assert!(

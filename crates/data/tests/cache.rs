@@ -144,10 +144,19 @@ fn stale_caches_are_rebuilt() {
     assert!(matches!(rebuilt.source.kind, SourceKind::Hdf5(_)));
     assert_eq!(rebuilt.phi_angles_list.to_vec(), vec![30.0, 170.0]);
 
-    // A cache built from another data file with the same name template.
-    let mut other_file = other_filter.clone();
+    // A cache built from another data file with the same name template (and the same
+    // settings: 0.0058 is within 10 % of a ring of both files).
+    let mut shared_q = other_filter.clone();
+    shared_q.data_filtering = Default::default();
+    shared_q.wavevector_q = 0.0058;
+    let mapped = load_uncorrected(&shared_q).unwrap();
+    assert!(matches!(mapped.source.kind, SourceKind::Hdf5(_)));
+    assert_eq!(
+        load_uncorrected(&shared_q).unwrap().source.kind,
+        SourceKind::Cache
+    );
+    let mut other_file = shared_q.clone();
     other_file.data_path = fixture("aps_u_plain_f64_gzip.h5");
-    other_file.data_filtering = Default::default();
     let rebuilt = load_uncorrected(&other_file).unwrap();
     assert!(matches!(rebuilt.source.kind, SourceKind::Hdf5(_)));
     assert_eq!(rebuilt.c2_exp.dim(), (3, 10, 10));

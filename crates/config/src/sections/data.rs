@@ -79,8 +79,11 @@ section! {
         pub enabled: bool = false,
         /// Kept ranges; an angle is kept if it lies in any range.
         pub target_ranges: Vec<AngleRange> = Vec::new(),
-        /// Template key, not read.
-        pub fallback_to_all_angles: bool = true,
+        /// When no angle lies in any range: fit every angle, with a console warning
+        /// naming the ranges and the angles (true, as the reference's templates set it),
+        /// or refuse the data with an error listing the file's angles (false, the
+        /// default when the key is absent).
+        pub fallback_to_all_angles: bool = false,
         /// Template key, not read.
         pub algorithm: String = "range_based".into(),
         /// Template key, not read.
