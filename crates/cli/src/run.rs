@@ -5,11 +5,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use homodyne::io::RunFolder;
 use homodyne::nlsq::QualityFlag;
 use homodyne::{Analysis, AnalysisMode, NlsqResult, Overrides, SummaryFormat, default_angles};
 
 use crate::args::{Method, OutputFormat, RunArgs, parse_angles};
 use crate::logging;
+use crate::out;
 use crate::progress::Terminal;
 
 /// The reference's default configuration path.
@@ -111,11 +113,38 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
             args.output_dir.display()
         )
     })?;
-    logging::init(
-        args.verbose,
-        args.quiet,
-        Some(&args.output_dir.join("homodyne.log")),
-    );
+    let log = args.output_dir.join("homodyne.log");
+    logging::init(args.verbose, args.quiet, Some(&log));
+    // Stale temporary files of crashed runs go; `.homodyne_run_incomplete` marks the
+    // folder until the run is complete (kept, listing the files written, when it fails
+    // midway or is interrupted).
+    let folder = RunFolder::begin(&args.output_dir)?;
+    folder.record_shared(&log);
+    let result = run_in_folder(args, plots_only)?;
+    folder.finish()?;
+    let Some(result) = result else {
+        return Ok(Outcome::Done);
+    };
+    let outcome = Outcome::of(&result);
+    match outcome {
+        Outcome::NotConverged if !args.accept_poor_fit => out::errln!(
+            "error: the fit did not converge; results were written to {} (exit code 3; \
+             --accept-poor-fit to exit 0)",
+            args.output_dir.display()
+        ),
+        Outcome::Poor if !args.accept_poor_fit => out::errln!(
+            "error: the fit quality is poor (reduced chi^2 {:.4}); results were written to {} \
+             (exit code 4; --accept-poor-fit to exit 0)",
+            result.reduced_chi_squared,
+            args.output_dir.display()
+        ),
+        _ => {}
+    }
+    Ok(outcome)
+}
+
+/// Everything a run writes into its folder; the fit, when there was one.
+fn run_in_folder(args: &RunArgs, plots_only: bool) -> Result<Option<NlsqResult>> {
     note_compatibility_flags(args);
     if let Some(n) = args.threads {
         // Ignore the error raised when a pool already exists (tests calling twice).
@@ -132,7 +161,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         let simulation = analysis.simulate(&phi, args.contrast, args.offset)?;
         analysis.plot_simulation(&simulation, &args.output_dir.join("plots"), &terminal)?;
         if plots_only && !args.plot_experimental_data {
-            return Ok(Outcome::Done);
+            return Ok(None);
         }
     }
     let data = analysis.load(Some(&args.output_dir), &terminal)?;
@@ -140,7 +169,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         analysis.plot_data(&data, &args.output_dir.join("plots"), &terminal)?;
     }
     if plots_only {
-        return Ok(Outcome::Done);
+        return Ok(None);
     }
     let result = analysis.fit_nlsq(&data, &terminal)?;
     let mut output = analysis.output_options(&args.output_dir);
@@ -151,23 +180,8 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     output.save_plots = args.save_plots;
     analysis.write_nlsq(&data, &result, &output, &terminal)?;
-    print!("{}", homodyne::io::summary_table(&result));
-    let outcome = Outcome::of(&result);
-    match outcome {
-        Outcome::NotConverged if !args.accept_poor_fit => eprintln!(
-            "error: the fit did not converge; results were written to {} (exit code 3; \
-             --accept-poor-fit to exit 0)",
-            args.output_dir.display()
-        ),
-        Outcome::Poor if !args.accept_poor_fit => eprintln!(
-            "error: the fit quality is poor (reduced chi^2 {:.4}); results were written to {} \
-             (exit code 4; --accept-poor-fit to exit 0)",
-            result.reduced_chi_squared,
-            args.output_dir.display()
-        ),
-        _ => {}
-    }
-    Ok(outcome)
+    out::stdout(&homodyne::io::summary_table(&result));
+    Ok(Some(result))
 }
 
 /// The global worker pool with `n` threads.

@@ -1,13 +1,31 @@
 //! `homodyne simulate`: flags to a [`homodyne::SimulationSetup`], then the NPZ and the
 //! optional heatmaps.
 
+use std::path::Path;
+use std::time::SystemTime;
+
 use anyhow::Result;
 use homodyne::{SimulationSetup, default_angles};
 
 use crate::args::{SimulateArgs, parse_angles};
 use crate::progress::Terminal;
 
+/// Remove temporary files that crashed runs left in `dir` and watch it for this run's
+/// (removed on SIGINT/SIGTERM).
+fn prepare_folder(dir: &Path, started: SystemTime) {
+    let removed = homodyne::io::clean_stale_temporaries(dir, started);
+    if !removed.is_empty() {
+        tracing::warn!(
+            "removed {} temporary file(s) left in {} by an earlier interrupted run",
+            removed.len(),
+            dir.display()
+        );
+    }
+    homodyne::io::watch_folder(dir);
+}
+
 pub fn run(args: &SimulateArgs) -> Result<()> {
+    let started = SystemTime::now();
     let loaded = homodyne::config::load_file(&args.config)?;
     let setup = SimulationSetup::from_config(&loaded, &args.config)?;
     let phi = match &args.phi_angles {
@@ -15,6 +33,12 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         None => default_angles(),
     };
     let simulation = setup.simulate(&phi, args.contrast, args.offset)?;
+    let folder = args
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    prepare_folder(folder, started);
     simulation.write_npz(&args.output)?;
     tracing::info!(
         "simulated {} mode: {} angles x {n} x {n} frames -> {}",
@@ -24,6 +48,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         n = setup.n_frames
     );
     if let Some(dir) = &args.plot {
+        prepare_folder(dir, started);
         simulation.write_heatmaps(dir, &Terminal::default())?;
     }
     Ok(())

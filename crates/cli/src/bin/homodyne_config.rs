@@ -8,12 +8,23 @@
 //! * `--validate FILE` prints a summary and every error, warning and note; exit 1 on
 //!   errors (including a missing file).
 //!
+//! * `--output -` writes the configuration to stdout (prompts then go to stderr).
+//!
 //! Exit codes: 0 success, 1 failure (no action → help + 1; existing output without
-//! `--force` → 1), 2 usage errors (clap).
+//! `--force` → 1), 2 usage errors (clap), 130/143 interrupted by SIGINT/SIGTERM. A closed
+//! stdout (`homodyne-config --validate C.yaml | head -1`) ends the output quietly; the
+//! exit code stays that of the work (0 valid, 1 invalid).
+
+#[path = "../out.rs"]
+mod out;
+#[path = "../signals.rs"]
+mod signals;
+
+use out::{errln, outln};
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use homodyne::config::{AnalysisMode, TemplateFilter, TemplateValues};
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -69,7 +80,7 @@ struct Args {
     /// Analysis mode of the template.
     #[arg(short, long, value_enum)]
     mode: Option<ModeArg>,
-    /// Output file (default: homodyne_<mode>_config.yaml).
+    /// Output file (default: homodyne_<mode>_config.yaml); `-` writes to stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Ask for data file, q, dt, frames and gap on stdin.
@@ -87,19 +98,26 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    signals::install();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
     if let Some(path) = &args.validate {
         return validate(path);
     }
     if args.mode.is_none() && !args.interactive {
-        let _ = Args::command().print_help();
-        eprintln!("\nerror: nothing to do: give --mode, --interactive or --validate");
+        out::stdout(&Args::command().render_help().to_string());
+        errln!("\nerror: nothing to do: give --mode, --interactive or --validate");
         return ExitCode::from(1);
     }
     match generate(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             ExitCode::from(1)
         }
     }
@@ -108,9 +126,11 @@ fn main() -> ExitCode {
 fn generate(args: &Args) -> Result<(), String> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let mut prompter = Prompter {
         input: &mut input,
         eof: false,
+        to_stderr: to_stdout,
     };
     let mode: AnalysisMode = match args.mode {
         Some(m) => m.into(),
@@ -120,7 +140,7 @@ fn generate(args: &Args) -> Result<(), String> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("homodyne_{mode}_config.yaml")));
-    if output.exists() && !args.force {
+    if !to_stdout && output.exists() && !args.force {
         return Err(format!(
             "{} already exists; use --force to overwrite",
             output.display()
@@ -134,21 +154,32 @@ fn generate(args: &Args) -> Result<(), String> {
     let text =
         homodyne::config::render(mode, args.filter.into(), &values).map_err(|e| e.to_string())?;
     // The generated file must load cleanly with our own loader.
-    let check = homodyne::config::validate_str(
-        &text,
-        homodyne::config::Format::Yaml,
-        &output.to_string_lossy(),
-    );
+    let name = if to_stdout {
+        "<stdout>".into()
+    } else {
+        output.to_string_lossy()
+    };
+    let check = homodyne::config::validate_str(&text, homodyne::config::Format::Yaml, &name);
     if !check.is_valid() {
         return Err(format!("generated configuration is invalid:\n{check}"));
     }
+    if to_stdout {
+        out::stdout(&text);
+        return Ok(());
+    }
+    if let Some(dir) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // An interruption removes this process's temporary file there.
+        homodyne::io::watch_folder(dir);
+    } else {
+        homodyne::io::watch_folder(Path::new("."));
+    }
     homodyne::config::write_atomic(&output, &text, args.force).map_err(|e| e.to_string())?;
-    println!("Configuration written to {}", output.display());
-    println!("  mode: {mode}, filter: {:?}", args.filter);
-    println!("Next steps:");
-    println!("  1. edit experimental_data and analyzer_parameters for your data");
-    println!("  2. homodyne-config --validate {}", output.display());
-    println!("  3. homodyne --config {}", output.display());
+    outln!("Configuration written to {}", output.display());
+    outln!("  mode: {mode}, filter: {:?}", args.filter);
+    outln!("Next steps:");
+    outln!("  1. edit experimental_data and analyzer_parameters for your data");
+    outln!("  2. homodyne-config --validate {}", output.display());
+    outln!("  3. homodyne --config {}", output.display());
     Ok(())
 }
 
@@ -156,14 +187,23 @@ fn generate(args: &Args) -> Result<(), String> {
 struct Prompter<'a> {
     input: &'a mut dyn BufRead,
     eof: bool,
+    /// Prompts on stderr (the configuration itself goes to stdout).
+    to_stderr: bool,
 }
 
 impl Prompter<'_> {
+    fn say(&self, text: &str) {
+        if self.to_stderr {
+            out::stderr(text);
+        } else {
+            out::stdout(text);
+        }
+    }
+
     fn line(&mut self, prompt: &str) -> Result<Option<String>, String> {
-        print!("{prompt}");
-        let _ = std::io::stdout().flush();
+        self.say(prompt);
         if self.eof {
-            println!();
+            self.say("\n");
             return Ok(None);
         }
         let mut s = String::new();
@@ -173,7 +213,7 @@ impl Prompter<'_> {
             .map_err(|e| format!("reading stdin: {e}"))?;
         if n == 0 {
             self.eof = true;
-            println!();
+            self.say("\n");
             return Ok(None);
         }
         let s = s.trim().to_string();
@@ -191,7 +231,7 @@ impl Prompter<'_> {
                 None => return Ok(None),
                 Some(s) => match parse(&s) {
                     Ok(v) => return Ok(Some(v)),
-                    Err(e) => println!("  invalid answer: {e}"),
+                    Err(e) => self.say(&format!("  invalid answer: {e}\n")),
                 },
             }
         }
@@ -215,7 +255,9 @@ impl Prompter<'_> {
             }
         };
         let mut v = TemplateValues::default();
-        println!("Interactive configuration ({mode}); press Enter to keep [default].");
+        self.say(&format!(
+            "Interactive configuration ({mode}); press Enter to keep [default].\n"
+        ));
         v.data_file = self.ask("Data file (HDF5) [./data/sample/experiment.hdf]: ", |s| {
             Ok(PathBuf::from(s))
         })?;
@@ -240,29 +282,29 @@ impl Prompter<'_> {
 }
 
 fn validate(path: &Path) -> ExitCode {
-    println!("Validating {}", path.display());
+    outln!("Validating {}", path.display());
     if !path.exists() {
-        eprintln!("error: configuration file not found: {}", path.display());
+        errln!("error: configuration file not found: {}", path.display());
         return ExitCode::from(1);
     }
     let mut report = homodyne::check(path);
     if let Ok(loaded) = homodyne::config::load_file(path) {
         let c = &loaded.config;
-        println!("  analysis mode:     {}", c.mode());
-        println!(
+        outln!("  analysis mode:     {}", c.mode());
+        outln!(
             "  frames:            {}..{} (dt = {} s)",
             c.start_frame(),
             c.end_frame(),
             c.dt()
         );
-        println!("  wavevector q:      {} 1/Å", c.wavevector_q());
+        outln!("  wavevector q:      {} 1/Å", c.wavevector_q());
         if c.mode() == AnalysisMode::LaminarFlow {
-            println!("  stator-rotor gap:  {} Å", c.stator_rotor_gap());
+            outln!("  stator-rotor gap:  {} Å", c.stator_rotor_gap());
         }
         match c.data_file_resolved(path) {
             Some(f) => {
                 let exists = f.exists();
-                println!(
+                outln!(
                     "  data file:         {}{}",
                     f.display(),
                     if exists { "" } else { " (not found)" }
@@ -275,10 +317,10 @@ fn validate(path: &Path) -> ExitCode {
                     );
                 }
             }
-            None => println!("  data file:         (not set)"),
+            None => outln!("  data file:         (not set)"),
         }
         let iv = c.initial_values();
-        println!(
+        outln!(
             "  parameters:        {} ({})",
             c.physical_names().join(", "),
             if iv.from_midpoints {
@@ -294,23 +336,23 @@ fn validate(path: &Path) -> ExitCode {
                 .iter()
                 .map(|r| format!("[{}, {}]", r.min_angle, r.max_angle))
                 .collect();
-            println!("  phi filtering:     {}", ranges.join(" "));
+            outln!("  phi filtering:     {}", ranges.join(" "));
         }
     }
     for issue in report.all() {
-        println!("  {issue}");
+        outln!("  {issue}");
     }
-    println!(
+    outln!(
         "{} error(s), {} warning(s), {} note(s)",
         report.errors.len(),
         report.warnings.len(),
         report.info.len()
     );
     if report.is_valid() {
-        println!("Configuration is valid");
+        outln!("Configuration is valid");
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: configuration is invalid: {}", path.display());
+        errln!("error: configuration is invalid: {}", path.display());
         ExitCode::from(1)
     }
 }
