@@ -272,6 +272,15 @@ fn doubtful_fits_say_why_on_stderr_at_the_default_verbosity() {
         "{}",
         text(&o)
     );
+    // The table on stdout says it too (kept by scripts that drop stderr).
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains("doubts")
+            && table
+                .lines()
+                .any(|l| l.contains("bound") && l.contains("D0")),
+        "{table}"
+    );
 
     // Unidentifiable: with beta ~ 0 only gamma_dot_t0 + gamma_dot_t_offset is measured.
     let dir = tempfile::tempdir().unwrap();

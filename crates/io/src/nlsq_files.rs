@@ -528,8 +528,10 @@ fn noise_line(result: &NlsqResult) -> String {
 }
 
 /// The table printed at the end of a run: status line, the noise sigma the fit used (and
-/// how it was obtained), mean contrast/offset, then every physical parameter with its
-/// uncertainty.
+/// how it was obtained), mean contrast/offset, every physical parameter with its
+/// uncertainty, then whatever makes the fit doubtful ([`NlsqResult::doubts`]: not
+/// converged, quality, unidentifiable parameters, parameters at bounds), so that a table
+/// kept without its stderr still says so.
 pub fn summary_table(result: &NlsqResult) -> String {
     let mut out = format!(
         "NLSQ {} ({}), chi2 = {:.6e}, reduced chi2 = {:.4} [{}], {} iterations, {:.2} s\n",
@@ -562,6 +564,13 @@ pub fn summary_table(result: &NlsqResult) -> String {
             "{:<22} {:>16.6e} {:>14.3e}\n",
             name, result.physical[k], result.physical_uncertainty[k]
         ));
+    }
+    let doubts = result.doubts();
+    if !doubts.is_empty() {
+        out.push_str("doubts (details in nlsq/convergence_metrics.json):\n");
+        for d in doubts {
+            out.push_str(&format!("  - {d}\n"));
+        }
     }
     out
 }
