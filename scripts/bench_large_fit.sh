@@ -2,7 +2,13 @@
 # End-to-end benchmark on the reference's large case: laminar_flow, 23 angles x 1000 x 1000
 # frames, in the APS correlator's file format (float32, LZF, half matrices).
 #
-#   scripts/bench_large_fit.sh [WORKDIR]     (needs python3 with numpy and h5py)
+#   scripts/bench_large_fit.sh [--start near|template] [WORKDIR]
+#                                            (needs python3 with numpy and h5py)
+#
+# --start near (default): physical start within a factor 1.5 of the truth;
+# --start template: the template's start (`values: null`: every physical parameter at
+#   its bound midpoint, e.g. D0 5.0e4, gamma_dot_t0 0.25, beta 0, phi0 0).
+# HOMODYNE_BIN=/path/to/homodyne runs another build (e.g. an older one) on the same data.
 #
 # 1. `homodyne simulate` writes c2 for the typical real-data parameters of DECISIONS.md
 #    (D0 6.8e4, alpha -1.33, D_offset 1.7e3, gamma_dot_t0 2e-3, beta -0.21,
@@ -12,11 +18,19 @@
 #    timed with /usr/bin/time (wall time and peak RSS).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+start=near
+if [ "${1:-}" = "--start" ]; then
+    start="${2:?--start needs near or template}"
+    shift 2
+fi
+case "$start" in near | template) ;; *) echo "--start near|template" >&2; exit 2 ;; esac
 work="${1:-/tmp/homodyne_bench_large}"
 mkdir -p "$work"
 cd "$here"
-cargo build --release -p homodyne >/dev/null
-bin="$here/target/release/homodyne"
+if [ -z "${HOMODYNE_BIN:-}" ]; then
+    cargo build --release -p homodyne-cli >/dev/null
+fi
+bin="${HOMODYNE_BIN:-$here/target/release/homodyne}"
 
 cat > "$work/model.yaml" <<YAML
 analysis_mode: laminar_flow
@@ -64,9 +78,26 @@ with h5py.File(f"{work}/large.hdf", "w") as f:
                          compression="lzf", chunks=(n, n))
 PY
 fi
-# Start away from the truth (within a factor 1.5).
-sed -e 's/values: \[68000.0, -1.33, 1700.0, 0.002, -0.21, -0.0006, 2.0\]/values: [90000.0, -1.1, 1200.0, 0.0025, -0.15, -0.0004, 1.0]/' \
-    "$work/model.yaml" > "$work/fit.yaml"
-/usr/bin/time -f "end to end: %e s wall, %M KB peak RSS" \
-    "$bin" --config "$work/fit.yaml" --output-dir "$work/out" -v 2>&1 \
-    | grep -E "loaded|converged after|results written|end to end|^(NLSQ|parameter|contrast|offset|D0|alpha|D_offset|gamma_dot|beta|phi0)"
+if [ "$start" = near ]; then
+    # Start away from the truth (within a factor 1.5).
+    start_values='[90000.0, -1.1, 1200.0, 0.0025, -0.15, -0.0004, 1.0]'
+else
+    # The template's start: bound midpoints.
+    start_values='null'
+fi
+sed -e "s/values: \[68000.0, -1.33, 1700.0, 0.002, -0.21, -0.0006, 2.0\]/values: $start_values/" \
+    "$work/model.yaml" > "$work/fit_$start.yaml"
+echo "start: $start ($start_values)"
+/usr/bin/time -f "end to end: %e s wall, %U s user + %S s system CPU, %M KB peak RSS" \
+    "$bin" --config "$work/fit_$start.yaml" --output-dir "$work/out_$start" -v 2>&1 \
+    | grep -E "loaded|after [0-9]+ iterations|results written|end to end|^(NLSQ|parameter|contrast|offset|D0|alpha|D_offset|gamma_dot|beta|phi0)"
+python3 - "$work/out_$start/nlsq/parameters.json" <<'PY'
+import json
+import sys
+truth = {"D0": 68000.0, "alpha": -1.33, "D_offset": 1700.0, "gamma_dot_t0": 0.002,
+         "beta": -0.21, "gamma_dot_t_offset": -0.0006, "phi0": 2.0}
+p = json.load(open(sys.argv[1]))["parameters"]
+dev = {k: (p[k]["value"] - v) / p[k]["uncertainty"] for k, v in truth.items()}
+print("deviation from truth (sigma): " + ", ".join(f"{k} {d:+.2f}" for k, d in dev.items()))
+print(f"worst |deviation|: {max(abs(d) for d in dev.values()):.2f} sigma")
+PY
