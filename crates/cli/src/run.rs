@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 use homodyne::io::RunFolder;
@@ -113,6 +114,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
             args.output_dir.display()
         )
     })?;
+    let started = SystemTime::now();
     let log = args.output_dir.join("homodyne.log");
     logging::init(args.verbose, args.quiet, Some(&log));
     // Stale temporary files of crashed runs go; `.homodyne_run_incomplete` marks the
@@ -120,7 +122,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     // midway or is interrupted).
     let folder = RunFolder::begin(&args.output_dir)?;
     folder.record_shared(&log);
-    let result = run_in_folder(args, plots_only)?;
+    let result = run_in_folder(args, plots_only, started)?;
     folder.finish()?;
     let Some(result) = result else {
         return Ok(Outcome::Done);
@@ -144,13 +146,23 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
 }
 
 /// Everything a run writes into its folder; the fit, when there was one.
-fn run_in_folder(args: &RunArgs, plots_only: bool) -> Result<Option<NlsqResult>> {
+fn run_in_folder(
+    args: &RunArgs,
+    plots_only: bool,
+    started: SystemTime,
+) -> Result<Option<NlsqResult>> {
     note_compatibility_flags(args);
     if let Some(n) = args.threads {
         // Ignore the error raised when a pool already exists (tests calling twice).
         let _ = rayon_pool(n);
     }
     let analysis = load_analysis(args)?;
+    if let Ok(options) = analysis.load_options()
+        && let Some(cache) = &options.cache
+    {
+        // A cache being written when the run is interrupted is removed too.
+        prepare_folder(&cache.folder, started);
+    }
     let terminal = Terminal::default();
 
     if args.plot_simulated_data {
@@ -182,6 +194,20 @@ fn run_in_folder(args: &RunArgs, plots_only: bool) -> Result<Option<NlsqResult>>
     analysis.write_nlsq(&data, &result, &output, &terminal)?;
     out::stdout(&homodyne::io::summary_table(&result));
     Ok(Some(result))
+}
+
+/// Remove temporary files that crashed runs left in `dir` and watch it for this run's
+/// (removed on SIGINT/SIGTERM).
+pub(crate) fn prepare_folder(dir: &Path, started: SystemTime) {
+    let removed = homodyne::io::clean_stale_temporaries(dir, started);
+    if !removed.is_empty() {
+        tracing::warn!(
+            "removed {} temporary file(s) left in {} by an earlier interrupted run",
+            removed.len(),
+            dir.display()
+        );
+    }
+    homodyne::io::watch_folder(dir);
 }
 
 /// The global worker pool with `n` threads.

@@ -9,20 +9,7 @@ use homodyne::{SimulationSetup, default_angles};
 
 use crate::args::{SimulateArgs, parse_angles};
 use crate::progress::Terminal;
-
-/// Remove temporary files that crashed runs left in `dir` and watch it for this run's
-/// (removed on SIGINT/SIGTERM).
-fn prepare_folder(dir: &Path, started: SystemTime) {
-    let removed = homodyne::io::clean_stale_temporaries(dir, started);
-    if !removed.is_empty() {
-        tracing::warn!(
-            "removed {} temporary file(s) left in {} by an earlier interrupted run",
-            removed.len(),
-            dir.display()
-        );
-    }
-    homodyne::io::watch_folder(dir);
-}
+use crate::run::prepare_folder;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let started = SystemTime::now();
