@@ -40,7 +40,7 @@ pub(crate) fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix
             reason: format!("{} phi values for {} q values", phi.len(), q.len()),
         });
     }
-    let keys = src.sorted_dataset_names(APS_OLD_C2_GROUP)?;
+    let keys = src.sorted_dataset_names(APS_OLD_C2_GROUP, q.len())?;
     if keys.is_empty() {
         return Err(DataError::NoCorrelationMatrices {
             path: src.path.clone(),

@@ -38,7 +38,7 @@ pub(crate) fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix
     } else {
         None
     };
-    let keys = src.sorted_dataset_names(APS_U_CORRELATION_MAP)?;
+    let keys = src.sorted_dataset_names(APS_U_CORRELATION_MAP, bins.len())?;
     if keys.is_empty() {
         return Err(DataError::NoCorrelationMatrices {
             path: src.path.clone(),

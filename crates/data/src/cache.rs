@@ -539,6 +539,7 @@ pub(crate) fn read_cache(
             n_frames_in_file: None,
             diagonal_corrected: false,
             phi_normalized: false,
+            damage: Vec::new(),
         },
     }))
 }

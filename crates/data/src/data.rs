@@ -41,6 +41,10 @@ pub struct SourceInfo {
     pub diagonal_corrected: bool,
     /// Whether `phi_angles_list` holds normalised (−180, 180] angles.
     pub phi_normalized: bool,
+    /// Damage found in the HDF5 file outside the matrices that were loaded (truncation,
+    /// unreadable matrices of other (q, phi) pairs), one message each; every one was also
+    /// logged as a warning. Empty for NPZ input and caches.
+    pub damage: Vec<String>,
 }
 
 /// Two-time correlation data, one matrix per selected (q, phi) pair, all f64.

@@ -199,18 +199,20 @@ pub enum DataError {
         q: f64,
     },
 
-    /// A correlation matrix that cannot be fitted: all zero, constant, mostly non-finite
-    /// or far outside the plausible range of c2.
-    #[error("{path}: the c2 matrix of angle phi = {} degrees ({source_name}) is unusable: {reason}", fmt_sig(*phi))]
+    /// Correlation matrices that cannot be fitted: all zero, constant, mostly non-finite
+    /// or far outside the plausible range of c2 (one entry per such angle).
+    #[error(
+        "{path}: c2 unusable for fitting at {} of {n_angles} angles: {} (exclude such angles \
+         with phi_filtering, or check how the file was produced)",
+        problems.len(), problems.join("; ")
+    )]
     ImplausibleData {
         /// The file concerned.
         path: PathBuf,
-        /// The angle (degrees).
-        phi: f64,
-        /// The dataset the matrix came from (or `c2_exp[k]` for NPZ input).
-        source_name: String,
-        /// What is wrong.
-        reason: String,
+        /// Number of angles checked.
+        n_angles: usize,
+        /// One message per refused angle: its phi, where its matrix came from and why.
+        problems: Vec<String>,
     },
 
     /// An option value is unusable (e.g. dt <= 0).

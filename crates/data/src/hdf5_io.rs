@@ -50,6 +50,32 @@ impl H5Source {
         })
     }
 
+    /// `Some((actual, expected))` bytes when the file is shorter than its superblock's
+    /// end-of-file address says (a truncated copy or an interrupted write), else `None`.
+    pub(crate) fn truncation(&self) -> Option<(u64, u64)> {
+        let sb = self.file.superblock();
+        if sb.eof_address >= u64::MAX / 2 {
+            return None;
+        }
+        let expected = sb.base_address.saturating_add(sb.eof_address);
+        let actual = std::fs::metadata(&self.path).ok()?.len();
+        (actual < expected).then_some((actual, expected))
+    }
+
+    /// Why the dataset `name` cannot be used, or `None` when it looks sound. Always opens
+    /// its object header (cheap); with `read_data` also reads and decodes its values
+    /// (done only for files known to be damaged, where data may lie past the cut).
+    pub(crate) fn damage_of(&self, name: &str, read_data: bool) -> Option<String> {
+        let ds = match self.file.dataset(name) {
+            Ok(ds) => ds,
+            Err(e) => return Some(e.to_string()),
+        };
+        if read_data && let Err(e) = ds.read_raw_bytes() {
+            return Some(e.to_string());
+        }
+        None
+    }
+
     /// Whether a dataset exists at `name`. A missing object is `Ok(false)`; a file that
     /// cannot be parsed on the way (truncated, corrupt) is an error naming `name`.
     pub(crate) fn has_dataset(&self, name: &str) -> DataResult<bool> {
@@ -85,7 +111,17 @@ impl H5Source {
 
     /// Names of the datasets directly inside group `name`, sorted bytewise (the order
     /// h5py's `group.keys()` gives for files without creation-order tracking).
-    pub(crate) fn sorted_dataset_names(&self, name: &str) -> DataResult<Vec<String>> {
+    ///
+    /// Listing a group parses the header of every member, so one damaged matrix would make
+    /// the whole group unreadable: then the correlator's names `c2_00001`, `c2_00002`, ...
+    /// up to `expected` are looked up one by one instead (a lookup reads no other header),
+    /// and every name found is returned, damaged or not (the loader reports damaged ones:
+    /// a warning when unused, an error when used).
+    pub(crate) fn sorted_dataset_names(
+        &self,
+        name: &str,
+        expected: usize,
+    ) -> DataResult<Vec<String>> {
         let group = self.file.group(name).map_err(|e| {
             if is_not_found(&e) {
                 DataError::MissingDataset {
@@ -96,7 +132,28 @@ impl H5Source {
                 self.read_error(name, e)
             }
         })?;
-        let (_, mut datasets) = group.member_names().map_err(|e| self.read_error(name, e))?;
+        let (_, mut datasets) = match group.member_names() {
+            Ok(names) => names,
+            Err(e) => {
+                let probed: Vec<String> = (1..=expected.min(1_000_000))
+                    .map(|i| format!("c2_{i:05}"))
+                    .filter(|n| match group.dataset(n) {
+                        Ok(_) => true,
+                        Err(e) => !is_not_found(&e),
+                    })
+                    .collect();
+                if probed.is_empty() {
+                    return Err(self.read_error(name, e));
+                }
+                tracing::warn!(
+                    "{}: group '{name}' cannot be listed ({e}); matrices c2_00001.. looked up \
+                     by name instead ({} found)",
+                    self.path.display(),
+                    probed.len()
+                );
+                (Vec::new(), probed)
+            }
+        };
         datasets.sort();
         Ok(datasets)
     }

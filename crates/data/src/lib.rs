@@ -32,6 +32,11 @@
 //!   listing the angles, unless `fallback_to_all` (the templates'
 //!   `fallback_to_all_angles: true`) keeps every angle with a warning naming the ranges
 //!   and angles (the reference always fell back, with a log line only).
+//! * Damage is reported, not skipped over: a truncated file (its superblock's end of file
+//!   lies past the file's end) and unreadable matrices of pairs that were not loaded are
+//!   warnings, kept in [`SourceInfo::damage`]; damage in a loaded matrix is an error naming
+//!   the dataset (and the truncation). A group that cannot be listed because one member's
+//!   header is damaged is read by the correlator's names (`c2_00001`, ...) instead.
 //! * A `phi_filtering` range spanning a full turn (e.g. [−180, 180]) matches every angle
 //!   (normalising its bounds would turn it into [180, 180]).
 //! * APS-old "10 closest q" fallback keeps the file order of those pairs.
@@ -49,7 +54,9 @@
 //!   [`load_xpcs_data`] (the full pipeline), and its steps [`load_uncorrected`],
 //!   [`read_hdf5`] and [`apply_diagonal_correction`].
 //! * The result: [`XpcsData`], its provenance [`SourceInfo`] / [`SourceKind`] /
-//!   [`FrameWindow`] / [`Layout`], and [`exclude_t0`] applied before fitting.
+//!   [`FrameWindow`] / [`Layout`], and what is applied before fitting: [`exclude_t0`] and
+//!   [`check_plausible`] (refuses all-zero, constant, mostly non-finite matrices and those
+//!   far outside [`PLAUSIBLE_C2`]; [`implausibility`] judges one matrix).
 //! * Inspecting an HDF5 file: [`H5Source`], [`detect_layout`], [`labelled_matrices`]
 //!   ([`LabelledMatrix`]).
 //! * Files: [`write_label_lists`] (the `phi_angles_list.txt` / `wavevector_q_list.txt`
@@ -74,6 +81,7 @@ mod layout;
 mod loader;
 mod lzf_filter;
 mod npz;
+mod sanity;
 mod selection;
 
 pub use angles::{PhiFilterOptions, PhiRange};
@@ -89,4 +97,5 @@ pub use loader::{
     read_hdf5,
 };
 pub use npz::{NpyDtype, NpyHeader, NpzReader, NpzWriter};
+pub use sanity::{PLAUSIBLE_C2, check_plausible, implausibility};
 pub use selection::{CombineCriteria, DataFilterOptions, ValueRange};

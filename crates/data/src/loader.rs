@@ -14,7 +14,7 @@ use crate::cache::{
     CacheExpectation, CacheOptions, cache_file_path, read_cache, read_npz_contents, write_cache,
 };
 use crate::data::{SourceInfo, SourceKind, XpcsData, apply_phi_filtering};
-use crate::error::{DataError, DataResult};
+use crate::error::{DataError, DataResult, fmt_sig};
 use crate::frames::{resolve_frames, time_array};
 use crate::half_matrix::read_window_stack;
 use crate::hdf5_io::H5Source;
@@ -222,8 +222,52 @@ pub(crate) fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
             n_frames_in_file: None,
             diagonal_corrected: false,
             phi_normalized: false,
+            damage: Vec::new(),
         },
     })
+}
+
+/// Damage of the file outside the loaded matrices, each message also logged as a
+/// warning: truncation (the superblock's end of file lies past the file's end), and every
+/// other labelled matrix whose object header cannot be read — or, in a truncated file,
+/// whose values cannot be read (only then are they read: it costs a full pass).
+fn survey_damage(
+    src: &H5Source,
+    pairs: &[LabelledMatrix],
+    selected: &[usize],
+    truncated: Option<(u64, u64)>,
+) -> Vec<String> {
+    use rayon::prelude::*;
+
+    let mut damage = Vec::new();
+    if let Some((actual, expected)) = truncated {
+        damage.push(format!(
+            "{}: the file is truncated ({actual} of {expected} bytes present); the selected \
+             matrices were read completely, data stored past byte {actual} cannot be read",
+            src.path.display()
+        ));
+    }
+    let unused: Vec<usize> = (0..pairs.len()).filter(|i| !selected.contains(i)).collect();
+    let found: Vec<String> = unused
+        .par_iter()
+        .filter_map(|&i| {
+            let p = &pairs[i];
+            src.damage_of(&p.dataset, truncated.is_some()).map(|reason| {
+                format!(
+                    "{}: matrix '{}' (q = {}, phi = {}; not used by this run) is damaged: {reason}",
+                    src.path.display(),
+                    p.dataset,
+                    fmt_sig(p.q),
+                    fmt_sig(p.phi)
+                )
+            })
+        })
+        .collect();
+    damage.extend(found);
+    for message in &damage {
+        tracing::warn!("{message}");
+    }
+    damage
 }
 
 /// Every correlation matrix of an HDF5 file of the given `layout` with its (q, phi) label,
@@ -273,9 +317,28 @@ pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
         "selected (q, phi) pairs"
     );
     let names: Vec<String> = selected.iter().map(|&i| pairs[i].dataset.clone()).collect();
+    let truncated = src.truncation();
     let (c2_exp, window, n_frames) = read_window_stack(&src, &names, |n| {
         resolve_frames(opts.start_frame, opts.end_frame, n, &src.path)
+    })
+    .map_err(|e| match (e, truncated) {
+        (
+            DataError::Hdf5Read {
+                path,
+                dataset,
+                reason,
+            },
+            Some((actual, expected)),
+        ) => DataError::Hdf5Read {
+            path,
+            dataset,
+            reason: format!(
+                "{reason} (the file is truncated: {actual} of {expected} bytes are present)"
+            ),
+        },
+        (e, _) => e,
     })?;
+    let damage = survey_damage(&src, &pairs, &selected, truncated);
     let t = time_array(window.len(), opts.dt);
     Ok(XpcsData {
         wavevector_q_list: selected.iter().map(|&i| q[i]).collect(),
@@ -293,6 +356,7 @@ pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
             n_frames_in_file: Some(n_frames),
             diagonal_corrected: false,
             phi_normalized: false,
+            damage,
         },
     })
 }
