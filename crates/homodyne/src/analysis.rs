@@ -221,6 +221,8 @@ impl Analysis {
         } else {
             data.clone()
         };
+        // All-zero, constant, mostly non-finite or implausible matrices: no fit.
+        homodyne_data::check_plausible(&fit_data)?;
         let experiment = self.experiment(&fit_data)?;
         let (initial, bounds) = self.initial_values(&experiment, &fit_data)?;
         let options = self.nlsq_options()?;
