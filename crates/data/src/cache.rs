@@ -462,6 +462,16 @@ pub fn read_npz_contents(path: &Path, require_metadata: bool) -> DataResult<NpzC
     if n_phi == 0 || n1 == 0 {
         return Err(npz_error(path, "c2_exp", "no data"));
     }
+    for (name, values) in [
+        ("wavevector_q_list", &wavevector_q_list),
+        ("phi_angles_list", &phi_angles_list),
+        ("t1", &t1),
+        ("t2", &t2),
+    ] {
+        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(npz_error(path, name, format!("{name}[{i}] = {v} is not finite")));
+        }
+    }
     let bad_values = c2_exp.iter().filter(|v| !v.is_finite()).count();
     if bad_values > 0 {
         return Err(DataError::NonFinite {

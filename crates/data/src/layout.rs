@@ -15,6 +15,14 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// The dataset holding the phi labels of this layout.
+    pub(crate) fn phi_labels(self) -> &'static str {
+        match self {
+            Layout::ApsU => APS_U_PHI_LIST,
+            Layout::ApsOld => APS_OLD_PHI_LIST,
+        }
+    }
+
     /// The reference's name of the layout ("aps_u" / "aps_old").
     pub fn name(self) -> &'static str {
         match self {

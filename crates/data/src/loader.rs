@@ -308,6 +308,16 @@ pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
             ),
         });
     }
+    if let Some(&i) = selected.iter().find(|&&i| !phi[i].is_finite()) {
+        return Err(DataError::BadLabels {
+            path: src.path.clone(),
+            dataset: layout.phi_labels().to_string(),
+            reason: format!(
+                "the angle of matrix '{}' is phi = {} (not finite)",
+                pairs[i].dataset, phi[i]
+            ),
+        });
+    }
     tracing::info!(
         file = %src.path.display(),
         layout = layout.name(),

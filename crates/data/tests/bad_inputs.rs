@@ -208,3 +208,64 @@ fn cache_template_escaping_its_folder() {
         message_has(&e, &[template]);
     }
 }
+
+#[test]
+fn non_finite_labels_name_the_file_and_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    // NPZ data: t1[0] = inf, then phi[1] = NaN.
+    for (entry, bad_t, bad_phi, want) in [
+        ("t1", f64::INFINITY, 10.0, "t1[0] = inf is not finite"),
+        (
+            "phi_angles_list",
+            0.0,
+            f64::NAN,
+            "phi_angles_list[1] = NaN is not finite",
+        ),
+    ] {
+        let path = dir.path().join(format!("bad_{entry}.npz"));
+        let mut w = homodyne_data::NpzWriter::create(&path, false).unwrap();
+        let t = [bad_t, 0.1, 0.2];
+        w.add_f64("wavevector_q_list", &[2], [0.0054, 0.0054].iter())
+            .unwrap();
+        w.add_f64("phi_angles_list", &[2], [0.0, bad_phi].iter())
+            .unwrap();
+        w.add_f64("t1", &[3], t.iter()).unwrap();
+        w.add_f64("t2", &[3], [0.0, 0.1, 0.2].iter()).unwrap();
+        w.add_f64("c2_exp", &[2, 3, 3], [1.1f64; 18].iter())
+            .unwrap();
+        w.finish().unwrap();
+        let e = load_err(&LoadOptions::new(&path));
+        message_has(&e, &[&format!("bad_{entry}.npz"), entry, want]);
+    }
+
+    // HDF5: the phi label of a selected matrix is NaN (patched into the fixture's float64
+    // phi list [-170, -60, 30, 170]).
+    let mut bytes = std::fs::read(fixture("aps_u_mapped_f32_lzf.h5")).unwrap();
+    let pattern = (-170.0f64).to_le_bytes();
+    let at: Vec<usize> = bytes
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| *w == pattern)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "fixture layout changed");
+    bytes[at[0]..at[0] + 8].copy_from_slice(&f64::NAN.to_le_bytes());
+    let path = dir.path().join("nan_phi.h5");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut opts = LoadOptions::new(&path);
+    opts.wavevector_q = 0.008;
+    let e = load_err(&opts);
+    assert!(matches!(e, DataError::BadLabels { .. }), "{e:?}");
+    message_has(
+        &e,
+        &[
+            "nan_phi.h5",
+            "xpcs/qmap/dynamic_v_list_dim1",
+            "correlation_map/c2_00006",
+            "phi = NaN",
+        ],
+    );
+    // The 0.0054 ring does not use the NaN label.
+    opts.wavevector_q = 0.0054;
+    assert!(load_xpcs_data(&opts).is_ok());
+}
