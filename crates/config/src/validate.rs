@@ -33,6 +33,11 @@ impl Ctx<'_> {
         self.report.error(path, line, msg);
     }
     fn warning(&mut self, path: &str, msg: impl Into<String>) {
+        // Same for warnings: `start_frame: 1.5` is a type error, not also "0 is treated
+        // as 1" about the stand-in value.
+        if self.report.errors.iter().any(|e| e.path == path) {
+            return;
+        }
         let line = line_of(self.tree, path);
         self.report.warning(path, line, msg);
     }
@@ -134,6 +139,27 @@ fn data(cfg: &Config, c: &mut Ctx) {
             "data_folder_path and data_file_name are needed to load data (or pass --data-file)",
         );
     }
+    let unknown: Vec<String> = template_placeholders(&ed.cache_filename_template)
+        .into_iter()
+        .filter(|p| !CACHE_PLACEHOLDERS.contains(&p.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        let braces = |names: &mut dyn Iterator<Item = &str>| {
+            names
+                .map(|n| format!("${{{n}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        c.error(
+            "experimental_data.cache_filename_template",
+            format!(
+                "unknown placeholder {} in \"{}\" (known: {}; write $$ for a literal $)",
+                braces(&mut unknown.iter().map(String::as_str)),
+                ed.cache_filename_template,
+                braces(&mut CACHE_PLACEHOLDERS.iter().copied())
+            ),
+        );
+    }
     for (i, r) in cfg.phi_filtering.target_ranges.iter().enumerate() {
         for (k, v) in [("min_angle", r.min_angle), ("max_angle", r.max_angle)] {
             if !v.is_finite() {
@@ -163,6 +189,51 @@ fn data(cfg: &Config, c: &mut Ctx) {
     if cfg.q_tolerance_fraction <= 0.0 {
         c.error("q_tolerance_fraction", "must be positive");
     }
+}
+
+/// The placeholders `experimental_data.cache_filename_template` may use.
+const CACHE_PLACEHOLDERS: [&str; 3] = ["wavevector_q", "start_frame", "end_frame"];
+
+/// Placeholder names of a cache file name template, as the loader reads it: `${name}`,
+/// `$name` and the legacy `{name}` / `{name:fmt}` (`$$` is a literal `$`).
+fn template_placeholders(template: &str) -> Vec<String> {
+    let chars: Vec<char> = template.chars().collect();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1)) {
+            ('$', Some('$')) => i += 2,
+            ('$', Some('{')) => match chars[i + 2..].iter().position(|&c| c == '}') {
+                Some(rel) => {
+                    names.push(chars[i + 2..i + 2 + rel].iter().collect());
+                    i += rel + 3;
+                }
+                None => i += 1,
+            },
+            ('$', Some(&c)) if c.is_ascii_alphabetic() || c == '_' => {
+                let len = chars[i + 1..].iter().take_while(|&&c| ident(c)).count();
+                names.push(chars[i + 1..i + 1 + len].iter().collect());
+                i += 1 + len;
+            }
+            ('{', _) => {
+                let inner: Option<String> = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '}')
+                    .map(|rel| chars[i + 1..i + 1 + rel].iter().collect());
+                let name = inner.as_deref().and_then(|s| s.split(':').next());
+                match name {
+                    Some(n) if !n.is_empty() && n.chars().all(ident) => {
+                        names.push(n.to_string());
+                        i += inner.map_or(1, |s| s.chars().count() + 2);
+                    }
+                    _ => i += 1,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    names
 }
 
 fn parameters(cfg: &Config, c: &mut Ctx) {
@@ -460,5 +531,23 @@ fn cmc(cfg: &Config, c: &mut Ctx) {
                 "must be a positive integer",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_placeholders;
+
+    #[test]
+    fn cache_template_placeholders() {
+        assert_eq!(
+            template_placeholders("c_q${wavevector_q}_$start_frame-{end_frame:d}_$$x{}.npz"),
+            ["wavevector_q", "start_frame", "end_frame"]
+        );
+        assert_eq!(
+            template_placeholders("a_${unknown}_$q.npz"),
+            ["unknown", "q"]
+        );
+        assert!(template_placeholders("plain$.npz").is_empty());
     }
 }

@@ -56,6 +56,25 @@ pub(crate) fn labelled_matrices(src: &H5Source) -> DataResult<Vec<LabelledMatrix
         );
     }
     let (n_q, n_phi) = (q_list.len() as i64, phi_list.len() as i64);
+    if mapping.is_none() {
+        let complete = bins.len() as i64 == n_q * n_phi
+            && bins.iter().enumerate().all(|(i, &b)| b == i as i64 + 1);
+        if complete {
+            tracing::warn!(
+                "{}: no {APS_U_INDEX_MAPPING}: falling back to bin b = grid cell b - 1; every \
+                 one of the {n_q} x {n_phi} (q, phi) cells has its bin, so the labels hold",
+                src.path.display()
+            );
+        } else {
+            tracing::warn!(
+                "{}: no {APS_U_INDEX_MAPPING}: falling back to bin b = grid cell b - 1 for {} \
+                 bins on a {n_q} x {n_phi} (q, phi) grid; if the correlator skipped empty cells, \
+                 the q and phi labels of the matrices after the first skipped cell are wrong",
+                src.path.display(),
+                bins.len()
+            );
+        }
+    }
     let mut out = Vec::with_capacity(keys.len());
     for (key, &bin) in keys.iter().zip(&bins) {
         let position = bin - 1;

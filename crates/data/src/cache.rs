@@ -112,8 +112,13 @@ fn safe_substitute(template: &str, lookup: impl Fn(&str) -> Option<String>) -> S
     out
 }
 
+/// The placeholders a cache file name template may use.
+pub(crate) const CACHE_PLACEHOLDERS: [&str; 3] = ["wavevector_q", "start_frame", "end_frame"];
+
 /// Render the cache file name: `${wavevector_q}` as `{q:.4f}`, `${start_frame}` and
-/// `${end_frame}` as configured (−1 stays "-1"). A name that is empty, contains a path
+/// `${end_frame}` as configured (−1 stays "-1"). An unknown placeholder (`${name}`,
+/// `$name`, legacy `{name}`) is an error naming it (it used to be written into the file
+/// name literally). A name that is empty, contains a path
 /// separator, `..` or NUL — anything that would leave the cache folder — is an error.
 pub(crate) fn render_cache_filename(
     template: &str,
@@ -122,12 +127,36 @@ pub(crate) fn render_cache_filename(
     end_frame: i64,
 ) -> DataResult<String> {
     let migrated = migrate_template(template);
+    let unknown = std::cell::RefCell::new(Vec::<String>::new());
     let name = safe_substitute(&migrated, |var| match var {
         "wavevector_q" => Some(format!("{wavevector_q:.4}")),
         "start_frame" => Some(start_frame.to_string()),
         "end_frame" => Some(end_frame.to_string()),
-        _ => None,
+        other => {
+            unknown.borrow_mut().push(other.to_string());
+            None
+        }
     });
+    let unknown = unknown.into_inner();
+    if !unknown.is_empty() {
+        return Err(DataError::BadCacheTemplate {
+            template: template.to_string(),
+            reason: format!(
+                "unknown placeholder{} {} (known: {}; write $$ for a literal $)",
+                if unknown.len() > 1 { "s" } else { "" },
+                unknown
+                    .iter()
+                    .map(|u| format!("${{{u}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                CACHE_PLACEHOLDERS
+                    .iter()
+                    .map(|p| format!("${{{p}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     let reject = |reason: &str| DataError::BadCacheTemplate {
         template: template.to_string(),
         reason: format!("renders to '{name}': {reason}"),
@@ -469,7 +498,11 @@ pub fn read_npz_contents(path: &Path, require_metadata: bool) -> DataResult<NpzC
         ("t2", &t2),
     ] {
         if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(npz_error(path, name, format!("{name}[{i}] = {v} is not finite")));
+            return Err(npz_error(
+                path,
+                name,
+                format!("{name}[{i}] = {v} is not finite"),
+            ));
         }
     }
     let bad_values = c2_exp.iter().filter(|v| !v.is_finite()).count();
@@ -576,10 +609,21 @@ mod tests {
             r("c_q{wavevector_q:.4f}_{start_frame}_{end_frame}.npz").unwrap(),
             "c_q0.0054_1_-1.npz"
         );
-        assert_eq!(
-            r("a_$start_frame-$$-${unknown}.npz").unwrap(),
-            "a_1-$-${unknown}.npz"
-        );
+        assert_eq!(r("a_$start_frame-$$-x.npz").unwrap(), "a_1-$-x.npz");
+        // A lone `$` that starts no placeholder stays as written.
+        assert_eq!(r("a$-{}.npz").unwrap(), "a$-{}.npz");
+        // Unknown placeholders are errors naming them (they used to land in the name).
+        for (t, named) in [
+            ("a_${unknown}.npz", "${unknown}"),
+            ("a_$qq.npz", "${qq}"),
+            ("a_{frame}.npz", "${frame}"),
+        ] {
+            let msg = r(t).unwrap_err().to_string();
+            assert!(
+                msg.contains(named) && msg.contains("${wavevector_q}"),
+                "{msg}"
+            );
+        }
         assert!(r("../x.npz").is_err());
         assert!(r("sub/x.npz").is_err());
         assert!(r("/abs.npz").is_err());

@@ -52,7 +52,8 @@
 //! * Loading: [`LoadOptions`] with its parts [`CacheOptions`], [`DataFilterOptions`]
 //!   ([`ValueRange`], [`CombineCriteria`]) and [`PhiFilterOptions`] ([`PhiRange`]);
 //!   [`load_xpcs_data`] (the full pipeline), and its steps [`load_uncorrected`],
-//!   [`read_hdf5`] and [`apply_diagonal_correction`].
+//!   [`read_hdf5`] and [`apply_diagonal_correction`]; [`frames_in_file`] (what
+//!   `end_frame: -1` means for a file, without loading it).
 //! * The result: [`XpcsData`], its provenance [`SourceInfo`] / [`SourceKind`] /
 //!   [`FrameWindow`] / [`Layout`], and what is applied before fitting: [`exclude_t0`] and
 //!   [`check_plausible`] (refuses all-zero, constant, mostly non-finite matrices and those
@@ -93,8 +94,8 @@ pub use hdf5_io::H5Source;
 pub use label_lists::write_label_lists;
 pub use layout::{LabelledMatrix, Layout, detect_layout};
 pub use loader::{
-    LoadOptions, apply_diagonal_correction, labelled_matrices, load_uncorrected, load_xpcs_data,
-    read_hdf5,
+    LoadOptions, apply_diagonal_correction, frames_in_file, labelled_matrices, load_uncorrected,
+    load_xpcs_data, read_hdf5,
 };
 pub use npz::{NpyDtype, NpyHeader, NpzReader, NpzWriter};
 pub use sanity::{PLAUSIBLE_C2, check_plausible, implausibility};

@@ -270,6 +270,33 @@ fn survey_damage(
     damage
 }
 
+/// Number of frames of the data file's matrices (HDF5: the side of the first labelled
+/// matrix; `.npz`: the length of `t1`), read without loading any matrix. What
+/// `end_frame: -1` ("the last frame") resolves to.
+pub fn frames_in_file(path: &Path) -> DataResult<usize> {
+    if is_npz_path(path) {
+        let reader = crate::npz::NpzReader::open(path)?;
+        return match reader.header("t1").map(|h| h.shape.as_slice()) {
+            Some([n]) => Ok(*n),
+            Some(shape) => Err(DataError::BadNpz {
+                path: path.to_path_buf(),
+                entry: "t1".into(),
+                reason: format!("expected a 1-D array, got shape {shape:?}"),
+            }),
+            None => Err(DataError::NpzMissingArray {
+                path: path.to_path_buf(),
+                entry: "t1".into(),
+            }),
+        };
+    }
+    let src = H5Source::open(path)?;
+    let layout = detect_layout(&src)?;
+    let pairs = labelled_matrices(&src, layout)?;
+    let first = &pairs[0].dataset;
+    let ds = src.dataset(first)?;
+    crate::half_matrix::square_size(&src, first, &ds)
+}
+
 /// Every correlation matrix of an HDF5 file of the given `layout` with its (q, phi) label,
 /// in stored key order. APS-U: the i-th sorted `c2_*` key belongs to the i-th entry of
 /// `processed_bins`, placed on the q/phi grid through `dynamic_index_mapping` when present

@@ -207,3 +207,20 @@ fn t0_exclusion_drops_first_row_and_column() {
     tiny.t1 = tiny.t1.slice(ndarray::s![..1]).to_owned();
     assert_eq!(exclude_t0(&tiny), tiny);
 }
+
+#[test]
+fn frames_in_file_without_loading() {
+    assert_eq!(
+        homodyne_data::frames_in_file(&fixture("aps_u_mapped_f32_lzf.h5")).unwrap(),
+        20
+    );
+    assert_eq!(
+        homodyne_data::frames_in_file(&fixture("aps_old_f32_lzf_sparse.h5")).unwrap(),
+        12
+    );
+    assert_eq!(
+        homodyne_data::frames_in_file(&fixture("numpy_data.npz")).unwrap(),
+        5
+    );
+    assert!(homodyne_data::frames_in_file(&fixture("bad_unknown_layout.h5")).is_err());
+}
