@@ -65,17 +65,21 @@ fn required_number(loaded: &Loaded, path: &str, file: &Path) -> Result<f64> {
 
 impl SimulationSetup {
     /// From a configuration, every key simulation needs checked for presence and range
-    /// (`homodyne simulate`).
+    /// (`homodyne simulate`). `end_frame: -1` means, as for an analysis, the last frame
+    /// of the configured data file (its frame count is read, no matrix is loaded); with
+    /// no data file it is an error asking for an explicit `end_frame`.
     pub fn from_config(loaded: &Loaded, file: &Path) -> Result<Self> {
         setup_from_config(loaded, file)
     }
 
     /// From a configuration's effective values, defaults allowed (simulated plots next
-    /// to an analysis); only an empty frame range is refused.
+    /// to an analysis); only an empty frame range is refused. `end_frame: -1` is the
+    /// data file's last frame (see [`SimulationSetup::from_config`]).
     pub fn from_defaults(loaded: &Loaded, file: &Path) -> Result<Self> {
         let cfg = &loaded.config;
         let mode = cfg.mode();
-        if cfg.end_frame() < cfg.start_frame() {
+        let end_frame = resolve_end_frame(loaded, file, cfg.end_frame() as f64)? as i64;
+        if end_frame < cfg.start_frame() {
             return Err(invalid!(
                 "{}: analyzer_parameters.end_frame must be >= start_frame to simulate",
                 file.display()
@@ -88,7 +92,7 @@ impl SimulationSetup {
                 stator_rotor_gap: gap_for(cfg, mode),
                 dt: cfg.dt(),
             },
-            n_frames: (cfg.end_frame() - cfg.start_frame() + 1) as usize,
+            n_frames: (end_frame - cfg.start_frame() + 1) as usize,
             physical: cfg.initial_physical(),
         })
     }
@@ -132,6 +136,34 @@ pub(crate) fn gap_for(cfg: &homodyne_config::Config, mode: AnalysisMode) -> f64 
     }
 }
 
+/// `end_frame` with `-1` ("the last frame") resolved to the frame count of the
+/// configured data file; other values as given.
+fn resolve_end_frame(loaded: &Loaded, file: &Path, end: f64) -> Result<f64> {
+    if end != -1.0 {
+        return Ok(end);
+    }
+    let Some(data) = loaded.config.data_file_resolved(file) else {
+        return Err(invalid!(
+            "{}: analyzer_parameters.end_frame: -1 means the last frame of the data file, and \
+             no data file is configured (experimental_data.data_folder_path + data_file_name): \
+             set end_frame to the last frame to simulate (e.g. 1000)",
+            file.display()
+        ));
+    };
+    let n = homodyne_data::frames_in_file(&data).map_err(|e| {
+        invalid!(
+            "{}: analyzer_parameters.end_frame: -1 means the last frame of the data file, \
+             whose frames cannot be counted ({e}): set end_frame to the last frame to simulate",
+            file.display()
+        )
+    })?;
+    tracing::info!(
+        "end_frame -1: simulating up to frame {n}, the last frame of {}",
+        data.display()
+    );
+    Ok(n as f64)
+}
+
 /// Read and check the keys simulation needs.
 fn setup_from_config(loaded: &Loaded, file: &Path) -> Result<SimulationSetup> {
     let cfg = &loaded.config;
@@ -140,6 +172,7 @@ fn setup_from_config(loaded: &Loaded, file: &Path) -> Result<SimulationSetup> {
     let dt = required_number(loaded, "analyzer_parameters.dt", file)?;
     let start = required_number(loaded, "analyzer_parameters.start_frame", file)?;
     let end = required_number(loaded, "analyzer_parameters.end_frame", file)?;
+    let end = resolve_end_frame(loaded, file, end)?;
     let q = required_number(loaded, "analyzer_parameters.scattering.wavevector_q", file)?;
     let gap = if mode == AnalysisMode::LaminarFlow {
         required_number(
