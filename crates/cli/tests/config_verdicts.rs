@@ -57,13 +57,13 @@ const CASES: &[Case] = &[
         fragment: "syntax error",
     },
     Case {
-        name: "top level is a list",
+        name: "section is a list",
         edits: &[(
-            "analysis_mode: \"laminar_flow\"\n",
-            "- analysis_mode: \"laminar_flow\"\n",
+            "phi_filtering:\n  enabled: false\n",
+            "phi_filtering: [1, 2]\n",
         )],
         verdict: Reject,
-        fragment: "must be a mapping",
+        fragment: "phi_filtering",
     },
     Case {
         name: "fractional start frame",
