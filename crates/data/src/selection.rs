@@ -88,7 +88,25 @@ pub(crate) fn data_filter_indices(
     };
     let kept: Vec<usize> = (0..q.len().min(phi.len())).filter(|&i| keep(i)).collect();
     if kept.is_empty() && opts.fallback_on_empty {
-        tracing::warn!("data_filtering keeps no (q, phi) pair: falling back to all pairs");
+        let range = |r: &Option<ValueRange>| {
+            r.as_ref().map_or_else(
+                || "any".to_string(),
+                |r| {
+                    let b = |v: Option<f64>| v.map_or_else(|| "..".to_string(), fmt_sig);
+                    format!("[{}, {}]", b(r.min), b(r.max))
+                },
+            )
+        };
+        tracing::warn!(
+            "data_filtering (q_range {}, phi_range {}, {:?}) keeps none of the {} (q, phi) \
+             pairs (q {}; phi {}): falling back to all pairs (data_filtering.fallback_on_empty)",
+            range(&opts.q_range),
+            range(&opts.phi_range),
+            opts.combine_criteria,
+            q.len().min(phi.len()),
+            fmt_list(&q_rings(q)),
+            fmt_list(&q_rings(phi))
+        );
         return Some((0..q.len().min(phi.len())).collect());
     }
     Some(kept)
