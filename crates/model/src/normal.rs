@@ -577,6 +577,191 @@ pub fn value_and_gradient(
     })
 }
 
+/// `J^T r_vv`: the Jacobian at `x` applied to the residuals' second directional
+/// derivative along `v`, `r_vv = d^2 r(x + t v) / dt^2` at `t = 0` (each residual weighted
+/// as its Jacobian row, by the loss's Jacobian factor). This is the right-hand side of the
+/// geodesic acceleration of a Gauss-Newton / Levenberg-Marquardt step `v` (Transtrum and
+/// Sethna 2012): `a = -(J^T J + damping)^-1 J^T r_vv`.
+///
+/// `r_vv` does not depend on the data (`r = (c2 - g2) / sigma`, so `r_vv = -g2_vv /
+/// sigma`); `g2_vv` is the finite difference `(2 / h) ((g2(x + h v) - g2(x)) / h -
+/// grad g2 . v)` with the model at the exact times of each point (`h = 0.1` is the usual
+/// choice: `v` is a whole step). Points that do not enter the objective contribute
+/// nothing. One pass costs about one [`value_and_gradient`] plus one [`cost_over`];
+/// bit-identical for every `par`.
+#[allow(clippy::too_many_arguments)]
+pub fn curvature_along(
+    experiment: &Experiment,
+    layout: &ParameterLayout,
+    data: &(impl PointData + ?Sized),
+    x: &[f64],
+    v: &[f64],
+    h: f64,
+    points: &PointSet<'_>,
+    weight: &impl ResidualWeight,
+    par: Par,
+) -> Result<Vec<f64>, ModelError> {
+    check(experiment, layout, Some((data.n_phi(), data.n_t())), x)?;
+    if v.len() != x.len() || !(h.is_finite() && h > 0.0) {
+        return Err(ModelError::Invalid(format!(
+            "direction of {} entries (x has {}) and step h = {h} > 0 needed",
+            v.len(),
+            x.len()
+        )));
+    }
+    let shifted: Vec<f64> = x.iter().zip(v).map(|(x, v)| x + h * v).collect();
+    check(experiment, layout, None, &shifted)?;
+    let (lookup, plan) = resolve(data, points)?;
+    let decoded = layout.decode(x);
+    let moved = layout.decode(&shifted);
+    let kernel = DerivativeKernel::new(experiment, &decoded.physical);
+    let forward = RowKernel::new(experiment, &moved.physical);
+    let pass = CurvaturePass {
+        kernel: &kernel,
+        forward: &forward,
+        decoded: &decoded,
+        moved: &moved,
+        h,
+    };
+    let ne = with_lookup!(lookup, d => {
+        if kernel.laminar() {
+            pass.accumulate::<9, _, _>(layout, &d, weight, &plan, par)
+        } else {
+            pass.accumulate::<5, _, _>(layout, &d, weight, &plan, par)
+        }
+    });
+    Ok(ne.jtr)
+}
+
+/// The model at `x` (with derivatives) and at `x + h v` (values), for [`curvature_along`].
+struct CurvaturePass<'a> {
+    kernel: &'a DerivativeKernel,
+    forward: &'a RowKernel,
+    decoded: &'a Decoded,
+    moved: &'a Decoded,
+    h: f64,
+}
+
+impl CurvaturePass<'_> {
+    fn accumulate<const L: usize, D: Lookup, W: ResidualWeight>(
+        &self,
+        layout: &ParameterLayout,
+        lookup: &D,
+        weight: &W,
+        plan: &Plan<'_>,
+        par: Par,
+    ) -> NormalEquations {
+        let n_phi = plan.n_phi;
+        let h = self.h;
+        // Direction of every angle's local parameters [c, o, physical...] per unit t.
+        let n_phys = self.decoded.physical.len();
+        let local_v: Vec<[f64; L]> = (0..n_phi)
+            .map(|a| {
+                let mut d = [0.0; L];
+                d[0] = (self.moved.contrast[a] - self.decoded.contrast[a]) / h;
+                d[1] = (self.moved.offset[a] - self.decoded.offset[a]) / h;
+                for k in 0..n_phys.min(L - 2) {
+                    d[2 + k] = (self.moved.physical[k] - self.decoded.physical[k]) / h;
+                }
+                d
+            })
+            .collect();
+        let partials = run_tiles(
+            par,
+            plan.tiles.clone(),
+            || {
+                (
+                    DerivRow::default(),
+                    RowBuffers::default(),
+                    Vec::<f64>::new(),
+                )
+            },
+            |(row, buf, shifted), _, tile| {
+                let mut acc = LocalAccumulator::<L>::new(n_phi, false);
+                let angle = |acc: &mut LocalAccumulator<L>,
+                             row: &DerivRow,
+                             shifted: &mut Vec<f64>,
+                             buf: &RowBuffers,
+                             a: usize,
+                             i: usize,
+                             skip: usize,
+                             pos: &dyn Fn(usize) -> (usize, usize)| {
+                    let (cs, os) = (self.moved.contrast[a], self.moved.offset[a]);
+                    shifted.clear();
+                    self.forward.g1_row(a, buf, |k, g1| {
+                        if k >= skip {
+                            shifted.push(os + cs * (g1 * g1));
+                        }
+                    });
+                    let (c, o) = (self.decoded.contrast[a], self.decoded.offset[a]);
+                    let dir = &local_v[a];
+                    let jr = &mut acc.jtr[a * L..(a + 1) * L];
+                    self.kernel.visit::<L>(a, row, |k, g1, dg1| {
+                        let (j, p) = pos(k);
+                        let g2 = o + c * (g1 * g1);
+                        let mut g = *dg1;
+                        let two_c_g1 = 2.0 * c * g1;
+                        g[0] = g1 * g1;
+                        g[1] = 1.0;
+                        for v in g.iter_mut().skip(2) {
+                            *v *= two_c_g1;
+                        }
+                        let slope: f64 = g.iter().zip(dir).map(|(g, d)| g * d).sum();
+                        let g2_vv = 2.0 / h * ((shifted[k] - g2) / h - slope);
+                        let mut w = 0.0;
+                        let mut residual = |(value, inv_s): (f64, f64)| {
+                            let (_, ja, _) = weight.weigh((value - g2) * inv_s);
+                            w += ja * ja * inv_s * inv_s;
+                        };
+                        if let Some(point) = lookup.at(a, i, j, p) {
+                            residual(point);
+                        }
+                        if plan.both
+                            && let Some(point) = lookup.at(a, j, i, p)
+                        {
+                            residual(point);
+                        }
+                        if w != 0.0 {
+                            let f = w * g2_vv;
+                            for q in 0..L {
+                                jr[q] += g[q] * f;
+                            }
+                        }
+                    });
+                };
+                match plan.walk {
+                    Walk::Rows => {
+                        for i in tile {
+                            self.kernel.fill(i, i + 1, row);
+                            self.forward.fill(i, buf);
+                            for a in 0..n_phi {
+                                // The forward row starts at the diagonal (entry 0).
+                                angle(&mut acc, row, shifted, buf, a, i, 1, &|k| (i + 1 + k, 0));
+                            }
+                        }
+                    }
+                    Walk::Pairs(pairs) => Plan::runs(pairs, tile, |i, run| {
+                        let cols = &pairs.seconds()[run.clone()];
+                        self.kernel.fill_cols(i, cols, row);
+                        self.forward.fill_cols(i, cols, buf);
+                        for a in 0..n_phi {
+                            angle(&mut acc, row, shifted, buf, a, i, 0, &|k| {
+                                (cols[k] as usize, run.start + k)
+                            });
+                        }
+                    }),
+                }
+                acc
+            },
+        );
+        let mut total = LocalAccumulator::<L>::new(n_phi, false);
+        for part in &partials {
+            total.merge(part);
+        }
+        assemble::<L>(layout, &total, false)
+    }
+}
+
 /// chi^2, J^T J and J^T r of the objective at `x`, over pairs of rows `rows`
 /// (row i covers the points (i, j) and (j, i) for j > i; pass `0..n_t` for all), as wide
 /// as the current rayon pool. Same as [`normal_equations_over`] with

@@ -652,3 +652,92 @@ fn grid_and_preprocessing_do_not_depend_on_par() {
         }
     }
 }
+
+/// `curvature_along` against a dense reference: `J^T r_vv` with `r_vv` the central second
+/// difference of the residuals along `v`, over the valid points of a point set.
+#[test]
+fn curvature_along_matches_dense_second_differences() {
+    for laminar in [true, false] {
+        let s = setup(3, 40, laminar, false);
+        let data = s.data();
+        let n = s.exp.n_t();
+        let p = s.layout.n_params();
+        // A direction touching every variable, of a size a trust-region step could have.
+        let v: Vec<f64> =
+            s.x.iter()
+                .enumerate()
+                .map(|(k, x)| 0.02 * x.abs().max(1e-3) * if k % 2 == 0 { 1.0 } else { -1.0 })
+                .collect();
+        let at = |t: f64| -> Vec<f64> { s.x.iter().zip(&v).map(|(x, v)| x + t * v).collect() };
+        let (g0, jac) = normal::g2_jacobian(&s.exp, &s.layout, &s.x).unwrap();
+        let eps = 1e-3;
+        let (gp, _) = normal::g2_jacobian(&s.exp, &s.layout, &at(eps)).unwrap();
+        let (gm, _) = normal::g2_jacobian(&s.exp, &s.layout, &at(-eps)).unwrap();
+        let pairs = subset(n, 2, 0);
+        for (points, both, only) in [
+            (PointSet::all(n), true, None),
+            (PointSet::unique_pairs(n), false, None),
+            (PointSet::pairs(&pairs, Triangles::Both), true, Some(&pairs)),
+        ] {
+            let got = normal::curvature_along(
+                &s.exp,
+                &s.layout,
+                &data,
+                &s.x,
+                &v,
+                1e-4,
+                &points,
+                &Linear,
+                Par::rayon(2),
+            )
+            .unwrap();
+            let mut want = vec![0.0; p];
+            for a in 0..s.exp.n_phi() {
+                for i in 0..n {
+                    for j in 0..n {
+                        let (lo, hi) = (i.min(j), i.max(j));
+                        let selected = i != j
+                            && (both || i < j)
+                            && only.is_none_or(|l| l.iter().any(|q| q == (lo, hi)));
+                        let idx = (a * n + i) * n + j;
+                        let (c2, sig) = (s.c2[[a, i, j]], s.sigma[[a, i, j]]);
+                        if !selected || !c2.is_finite() || !(sig.is_finite() && sig > 0.0) {
+                            continue;
+                        }
+                        // J = -dg2/sigma, r_vv = -g2_vv/sigma.
+                        let g2_vv = (gp[idx] - 2.0 * g0[idx] + gm[idx]) / (eps * eps);
+                        for k in 0..p {
+                            want[k] += jac[[idx, k]] * g2_vv / (sig * sig);
+                        }
+                    }
+                }
+            }
+            let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+            assert!(scale > 0.0);
+            for k in 0..p {
+                assert!(
+                    (got[k] - want[k]).abs() <= 2e-3 * scale,
+                    "laminar={laminar} {points:?} [{k}]: {} vs {}",
+                    got[k],
+                    want[k]
+                );
+            }
+            let seq = normal::curvature_along(
+                &s.exp,
+                &s.layout,
+                &data,
+                &s.x,
+                &v,
+                1e-4,
+                &points,
+                &Linear,
+                Par::Seq,
+            )
+            .unwrap();
+            assert_eq!(
+                seq.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                got.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+        }
+    }
+}

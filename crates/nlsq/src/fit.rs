@@ -179,7 +179,6 @@ impl<'a> Fitter<'a> {
                 let n = coarse::count(&subset)?;
                 info!(
                     stride = plan.stride,
-                    band = plan.band,
                     points = n,
                     of = problem.n_points(),
                     "nlsq coarse stage"
@@ -237,6 +236,8 @@ impl<'a> Fitter<'a> {
             max_iterations: o.max_iterations,
             x_scale: o.x_scale.clone(),
             polish_steps: o.polish_steps,
+            speculative: false,
+            geodesic: false,
         }
     }
 
@@ -257,6 +258,7 @@ impl<'a> Fitter<'a> {
             };
             let mut coarse_opts = opts.clone();
             coarse_opts.polish_steps = 0;
+            coarse_opts.geodesic = true;
             match trf::solve(&subset, x0, lb, ub, &coarse_opts) {
                 Ok(sol) => {
                     debug!(
@@ -282,6 +284,9 @@ impl<'a> Fitter<'a> {
                 Err(e) => debug!(error = %e, "nlsq coarse stage failed; starting on all points"),
             }
         }
+        // From the coarse optimum nearly every step is accepted.
+        let mut opts = opts;
+        opts.speculative = stage.is_some();
         let mut sol = match self.decision.strategy {
             Strategy::Standard | Strategy::Chunked => {
                 trf::solve_observed(&self.problem, &start, lb, ub, &opts, self.on_iteration)

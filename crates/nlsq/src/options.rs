@@ -81,12 +81,11 @@ impl Default for StreamingOptions {
 }
 
 /// The coarse stage of large fits ([`crate::CoarseStage`]): each local solve first walks
-/// to the optimum of the objective restricted to a subset of the time pairs (every pair
-/// within `band` frames of the diagonal, and beyond it the pairs whose times are both on
-/// a grid of every `stride`-th frame, `stride` chosen so that about `target_points`
-/// points remain), then finishes on all points with the same solver and criteria. The
-/// model is exact on every chosen pair, so the coarse optimum is a consistent estimate
-/// close to the full one; the answer and covariance are always the full objective's.
+/// to the optimum of the objective restricted to the time pairs that involve every
+/// `stride`-th frame (`stride` chosen so that about `target_points` points remain), then
+/// finishes on all points with the same solver and criteria. The model is exact on every
+/// chosen pair, so the coarse optimum is a consistent estimate close to the full one;
+/// the answer and covariance are always the full objective's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoarseOptions {
     /// Use the coarse stage (for objectives of more than `min_points` points).
@@ -95,8 +94,6 @@ pub struct CoarseOptions {
     pub min_points: usize,
     /// Aim for at most this many points in the coarse objective.
     pub target_points: usize,
-    /// Lags (in frames) kept in full by the coarse objective.
-    pub band: usize,
 }
 
 impl Default for CoarseOptions {
@@ -105,7 +102,6 @@ impl Default for CoarseOptions {
             enabled: true,
             min_points: 2_000_000,
             target_points: 500_000,
-            band: 8,
         }
     }
 }

@@ -30,7 +30,17 @@ pub trait Objective: Sync {
     fn evaluate(&self, x: &[f64]) -> Result<NormalEquations, NlsqError>;
     /// chi^2 and cost at `x`, without derivatives.
     fn cost(&self, x: &[f64]) -> Result<CostSummary, NlsqError>;
+    /// `J^T r_vv` at `x` along `v`, the right-hand side of the geodesic acceleration of
+    /// the step `v` ([`homodyne_model::normal::curvature_along`] with `h` =
+    /// [`GEODESIC_H`]); `None` when the objective cannot compute it.
+    fn curvature(&self, _x: &[f64], _v: &[f64]) -> Option<Result<Vec<f64>, NlsqError>> {
+        None
+    }
 }
+
+/// Finite-difference step, in units of the step `v`, of the residuals' second
+/// directional derivative (Transtrum and Sethna's choice).
+pub const GEODESIC_H: f64 = 0.1;
 
 /// The measurement uncertainty sigma that residuals `(c2 - g2) / sigma` are divided by.
 #[derive(Debug, Clone, PartialEq)]
@@ -360,6 +370,29 @@ impl Objective for Problem<'_> {
         Ok(total)
     }
 
+    fn curvature(&self, x: &[f64], v: &[f64]) -> Option<Result<Vec<f64>, NlsqError>> {
+        let data = self.data();
+        let mut total = vec![0.0; self.layout.n_params()];
+        for rows in &self.chunks {
+            let part = normal::curvature_along(
+                self.experiment,
+                &self.layout,
+                &data,
+                x,
+                v,
+                GEODESIC_H,
+                &self.points(rows.clone()),
+                &self.weight,
+                Par::rayon(0),
+            );
+            match part {
+                Ok(part) => total.iter_mut().zip(&part).for_each(|(t, p)| *t += p),
+                Err(e) => return Some(Err(e.into())),
+            }
+        }
+        Some(Ok(total))
+    }
+
     fn cost(&self, x: &[f64]) -> Result<CostSummary, NlsqError> {
         let mut total = CostSummary::default();
         let data = self.data();
@@ -458,5 +491,14 @@ impl<O: Objective + ?Sized> Objective for Normalized<'_, O> {
 
     fn cost(&self, u: &[f64]) -> Result<CostSummary, NlsqError> {
         self.inner.cost(&self.to_x(u))
+    }
+
+    fn curvature(&self, u: &[f64], v: &[f64]) -> Option<Result<Vec<f64>, NlsqError>> {
+        // x = lower + width u: the direction scales by width, J_u = J_x W.
+        let vx: Vec<f64> = v.iter().zip(&self.width).map(|(v, w)| v * w).collect();
+        Some(self.inner.curvature(&self.to_x(u), &vx)?.map(|mut g| {
+            g.iter_mut().zip(&self.width).for_each(|(g, w)| *g *= w);
+            g
+        }))
     }
 }

@@ -71,6 +71,20 @@ pub struct SolverOptions {
     pub x_scale: XScale,
     /// Undamped Gauss-Newton steps tried after convergence.
     pub polish_steps: usize,
+    /// Evaluate trial points with derivatives (`J^T J`, `J^T r`) instead of the cost
+    /// alone, so an accepted step needs one pass over the data instead of two. Pays off
+    /// when nearly every step is accepted: from a start close to the optimum (after the
+    /// coarse stage). The iterates are the same either way.
+    pub speculative: bool,
+    /// From the first accepted step that lowers the cost by less than 1e-4 of it (a
+    /// crawl along a curved valley), add the geodesic acceleration to interior steps
+    /// (Transtrum and Sethna 2012):
+    /// `x + v + a/2` with `a = -(J^T J + damping)^-1 J^T r_vv`, the second-order
+    /// correction that lets steps follow a curved valley instead of crawling along it;
+    /// a step whose acceleration is large (`2|a| > 0.75 |v|`) is refused and the trust
+    /// region shrunk. Costs one [`Objective::curvature`](crate::Objective::curvature)
+    /// pass per trial; objectives without it take plain steps.
+    pub geodesic: bool,
 }
 
 /// Outcome of a local solve.

@@ -170,6 +170,21 @@ struct Subproblem {
 }
 
 impl Subproblem {
+    /// `-(A + alpha I)^-1 rhs` (on the eigen-directions with `lam + alpha > 0`).
+    fn solve_rhs(&self, rhs: &[f64], alpha: f64) -> Vec<f64> {
+        let n = self.lam.len();
+        let coef: Vec<f64> = (0..n)
+            .map(|e| {
+                let den = self.lam[e] + alpha;
+                let proj: f64 = (0..n).map(|i| self.vectors[i * n + e] * rhs[i]).sum();
+                if den > 0.0 { proj / den } else { 0.0 }
+            })
+            .collect();
+        (0..n)
+            .map(|i| -dot(&self.vectors[i * n..(i + 1) * n], &coef))
+            .collect()
+    }
+
     fn step(&self, alpha: f64) -> Vec<f64> {
         let n = self.lam.len();
         let coef: Vec<f64> = (0..n)
@@ -372,6 +387,49 @@ fn check_termination(
     }
 }
 
+/// Outcome of the geodesic acceleration of a step.
+enum Acceleration {
+    /// The acceleration `a` (x space); the step becomes `v + a/2`.
+    Step(Vec<f64>),
+    /// `2|a| > 0.75 |v|` in the scaled variables: refuse the step.
+    TooLarge,
+    /// The objective cannot compute it (or not finitely): take the plain step.
+    Unavailable,
+}
+
+/// An accepted step lowering the cost by less than this fraction is a crawl: with
+/// [`SolverOptions::geodesic`], later steps are accelerated.
+const CRAWL: f64 = 1e-4;
+
+/// Largest ratio `2|a| / |v|` accepted (Transtrum and Sethna's alpha).
+const ACCELERATION_RATIO: f64 = 0.75;
+
+/// Geodesic acceleration of the step `v` (hat-space `v_h`, scaling `d`): `a_h = -(A +
+/// alpha I)^-1 (d * J^T r_vv)`, the damped system the step itself solved.
+fn geodesic_acceleration<O: Objective + ?Sized>(
+    objective: &O,
+    x: &[f64],
+    v: &[f64],
+    v_h: &[f64],
+    d: &[f64],
+    sub: &Subproblem,
+    alpha: f64,
+) -> Acceleration {
+    let Some(Ok(rvv)) = objective.curvature(x, v) else {
+        return Acceleration::Unavailable;
+    };
+    if rvv.iter().any(|g| !g.is_finite()) {
+        return Acceleration::Unavailable;
+    }
+    let rhs: Vec<f64> = rvv.iter().zip(d).map(|(g, d)| g * d).collect();
+    let a_h = sub.solve_rhs(&rhs, alpha);
+    let v_norm = norm(v_h);
+    if !(v_norm > 0.0) || 2.0 * norm(&a_h) > ACCELERATION_RATIO * v_norm {
+        return Acceleration::TooLarge;
+    }
+    Acceleration::Step(a_h.iter().zip(d).map(|(a, d)| a * d).collect())
+}
+
 /// Minimise `cost(x)/2` over `lb <= x <= ub` from `x0` (clipped and moved strictly
 /// inside the bounds first). Errors only when the start itself cannot be evaluated or
 /// gives non-finite values.
@@ -450,6 +508,8 @@ pub fn solve_observed<O: Objective + ?Sized>(
     let mut termination = None;
     let mut iteration = 0usize;
     let mut accepted = 0usize;
+    // Geodesic acceleration, once allowed, starts with the first crawl.
+    let mut accelerate = false;
 
     loop {
         let (mut v, dv) = cl_scaling(&x, &g, lb, ub);
@@ -499,19 +559,59 @@ pub fn solve_observed<O: Objective + ?Sized>(
 
         let mut actual_reduction = -1.0;
         let mut x_new = x.clone();
+        // Normal equations at `x_new` when it was evaluated speculatively.
+        let mut trial_equations: Option<NormalEquations> = None;
         while actual_reduction <= 0.0 && nfev < options.max_nfev {
             let (p_h, new_alpha) = sub.solve(delta, alpha);
             alpha = new_alpha;
             let p: Vec<f64> = (0..n).map(|i| d[i] * p_h[i]).collect();
-            let (step, step_h, predicted) =
+            let interior = in_bounds(&(0..n).map(|i| x[i] + p[i]).collect::<Vec<_>>(), lb, ub);
+            let (mut step, step_h, predicted) =
                 select_step(&x, &quad, p, p_h, &d, delta, lb, ub, theta);
+            if accelerate && interior {
+                match geodesic_acceleration(objective, &x, &step, &step_h, &d, &sub, alpha) {
+                    Acceleration::Step(a) => {
+                        nfev += 1;
+                        step.iter_mut().zip(&a).for_each(|(s, a)| *s += 0.5 * a);
+                    }
+                    Acceleration::TooLarge => {
+                        // The step leaves the region where the model is quadratic
+                        // enough: refuse it without evaluating, as a failed step would.
+                        nfev += 1;
+                        delta = 0.5 * norm(&step_h);
+                        if delta == 0.0 {
+                            termination = Some(Termination::Xtol);
+                            break;
+                        }
+                        continue;
+                    }
+                    Acceleration::Unavailable => {}
+                }
+            }
             let trial: Vec<f64> = (0..n).map(|i| x[i] + step[i]).collect();
             x_new = make_strictly_feasible(&trial, lb, ub, 0.0);
             nfev += 1;
             let step_h_norm = norm(&step_h);
-            let cost_new = match objective.cost(&x_new) {
-                Ok(c) if c.cost.is_finite() => 0.5 * c.cost,
-                _ => {
+            trial_equations = None;
+            let trial_cost = if options.speculative {
+                njev += 1;
+                match objective.evaluate(&x_new) {
+                    Ok(c) if finite_equations(&c) => {
+                        let cost = c.cost;
+                        trial_equations = Some(c);
+                        Some(cost)
+                    }
+                    _ => None,
+                }
+            } else {
+                match objective.cost(&x_new) {
+                    Ok(c) if c.cost.is_finite() => Some(c.cost),
+                    _ => None,
+                }
+            };
+            let cost_new = match trial_cost {
+                Some(c) => 0.5 * c,
+                None => {
                     delta = 0.25 * step_h_norm;
                     if delta == 0.0 {
                         termination = Some(Termination::Xtol);
@@ -548,13 +648,21 @@ pub fn solve_observed<O: Objective + ?Sized>(
         }
 
         if actual_reduction > 0.0 {
-            let candidate = objective.evaluate(&x_new);
-            njev += 1;
-            nfev += 1;
+            let candidate = match trial_equations.take() {
+                Some(c) => Ok(c),
+                None => {
+                    njev += 1;
+                    nfev += 1;
+                    objective.evaluate(&x_new)
+                }
+            };
             match candidate {
                 Ok(c) if finite_equations(&c) => {
                     x = x_new;
                     ne = c;
+                    if options.geodesic && 0.5 * ne.cost > (1.0 - CRAWL) * cost {
+                        accelerate = true;
+                    }
                     cost = 0.5 * ne.cost;
                     g = ne.jtr.clone();
                     accepted += 1;
@@ -575,6 +683,7 @@ pub fn solve_observed<O: Objective + ?Sized>(
             cost = 2.0 * cost,
             nfev,
             radius = delta,
+            x = ?x,
             "trf iteration"
         );
         if let Some(report) = on_iteration {
