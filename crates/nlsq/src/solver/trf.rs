@@ -714,3 +714,152 @@ pub fn solve_observed<O: Objective + ?Sized>(
     }
     Ok(solution)
 }
+
+#[cfg(test)]
+mod tests {
+    use homodyne_model::normal::{CostSummary, NormalEquations};
+
+    use super::*;
+
+    /// The shear rate's sloppy valley: fit `y(t) = g t^b + o` to data of `(g, b, o) =
+    /// (2, -0.2, -0.6)` on log-spaced times, plus alternating noise. From `b ~ 0` with `g ~ -o` large
+    /// the data fix `g + o` and `g b` first, leaving the hyperbola `g = c / b` to crawl
+    /// along. `r_vv = 2 v_g v_b t^b ln t + v_b^2 g t^b ln^2 t`.
+    struct Valley {
+        with_curvature: bool,
+    }
+
+    const TRUTH: [f64; 3] = [2.0, -0.2, -0.6];
+    /// Large enough that chi^2 is dominated by noise, as in real fits, so that slow
+    /// progress along the valley is a small relative decrease.
+    const NOISE: f64 = 1.0;
+
+    impl Valley {
+        fn times() -> impl Iterator<Item = (f64, f64)> {
+            (0..30).map(|k| {
+                let noise = if k % 2 == 0 { NOISE } else { -NOISE };
+                (0.1 * 1000f64.powf(k as f64 / 29.0), noise)
+            })
+        }
+        /// Residual and gradient at one time.
+        fn point(p: &[f64], (t, noise): (f64, f64)) -> (f64, [f64; 3]) {
+            let model = |q: &[f64]| q[0] * t.powf(q[1]) + q[2];
+            let tb = t.powf(p[1]);
+            (
+                model(p) - model(&TRUTH) - noise,
+                [tb, p[0] * tb * t.ln(), 1.0],
+            )
+        }
+    }
+
+    impl Objective for Valley {
+        fn n_params(&self) -> usize {
+            3
+        }
+        fn evaluate(&self, p: &[f64]) -> Result<NormalEquations, NlsqError> {
+            let mut ne = NormalEquations::zeros(3);
+            for t in Self::times() {
+                let (r, j) = Self::point(p, t);
+                ne.chi2 += r * r;
+                ne.n_points += 1;
+                for a in 0..3 {
+                    ne.jtr[a] += j[a] * r;
+                    for b in 0..3 {
+                        ne.jtj[a * 3 + b] += j[a] * j[b];
+                    }
+                }
+            }
+            ne.cost = ne.chi2;
+            Ok(ne)
+        }
+        fn cost(&self, p: &[f64]) -> Result<CostSummary, NlsqError> {
+            let ne = self.evaluate(p)?;
+            Ok(CostSummary {
+                chi2: ne.chi2,
+                cost: ne.cost,
+                n_points: ne.n_points,
+            })
+        }
+        fn curvature(&self, p: &[f64], v: &[f64]) -> Option<Result<Vec<f64>, NlsqError>> {
+            if !self.with_curvature {
+                return None;
+            }
+            let mut out = vec![0.0; 3];
+            for point in Self::times() {
+                let (_, j) = Self::point(p, point);
+                let (tb, l) = (point.0.powf(p[1]), point.0.ln());
+                let rvv = 2.0 * v[0] * v[1] * tb * l + v[1] * v[1] * p[0] * tb * l * l;
+                out.iter_mut().zip(j).for_each(|(o, j)| *o += j * rvv);
+            }
+            Some(Ok(out))
+        }
+    }
+
+    fn options(geodesic: bool, speculative: bool) -> SolverOptions {
+        SolverOptions {
+            ftol: 1e-14,
+            xtol: 1e-14,
+            gtol: 1e-12,
+            max_nfev: 100_000,
+            max_iterations: None,
+            x_scale: XScale::Jacobian,
+            polish_steps: 0,
+            speculative,
+            geodesic,
+        }
+    }
+
+    const LB: [f64; 3] = [1e-6, -2.0, -100.0];
+    const UB: [f64; 3] = [50.0, 2.0, 100.0];
+    const X0: [f64; 3] = [36.0, -0.005, -35.0];
+
+    #[test]
+    fn geodesic_acceleration_shortens_the_crawl() {
+        let run = |with_curvature, geodesic| {
+            solve(
+                &Valley { with_curvature },
+                &X0,
+                &LB,
+                &UB,
+                &options(geodesic, false),
+            )
+            .unwrap()
+        };
+        let plain = run(true, false);
+        let geodesic = run(true, true);
+        // Without a curvature the option changes nothing.
+        let unavailable = run(false, true);
+        for s in [&plain, &geodesic, &unavailable] {
+            assert!(s.termination.converged(), "{:?}", s.termination);
+            for k in 0..3 {
+                assert!(
+                    (s.x[k] - plain.x[k]).abs() < 1e-6,
+                    "{:?} {:?}",
+                    s.x,
+                    plain.x
+                );
+            }
+        }
+        assert_eq!(unavailable.x, plain.x);
+        assert_eq!(unavailable.iterations, plain.iterations);
+        assert!(
+            3 * geodesic.iterations < 2 * plain.iterations,
+            "geodesic {} vs plain {} iterations",
+            geodesic.iterations,
+            plain.iterations
+        );
+    }
+
+    #[test]
+    fn speculative_evaluation_takes_the_same_path() {
+        let valley = Valley {
+            with_curvature: false,
+        };
+        let plain = solve(&valley, &X0, &LB, &UB, &options(false, false)).unwrap();
+        let speculative = solve(&valley, &X0, &LB, &UB, &options(false, true)).unwrap();
+        assert_eq!(plain.x, speculative.x);
+        assert_eq!(plain.iterations, speculative.iterations);
+        // One pass per trial instead of a cost pass plus a derivative pass per accepted one.
+        assert!(speculative.nfev < plain.nfev);
+    }
+}
