@@ -4,7 +4,8 @@
 //! full fit from a start within a factor 2 of the truth, or (`template start`) from the
 //! bound midpoints, the configuration template's `values: null`. Targets: static 3 x 200
 //! <= 2 s, laminar 23 x 200 <= 5 s, laminar 23 x 1000 <= 60 s with peak RSS <= 1.5 GB
-//! (VmHWM). Pass a substring to run only matching cases, e.g. `cargo bench -p
+//! (VmHWM); 25 x 2000 x 2000 (100 M points) runs only when asked for (`-- 2000`). Pass a
+//! substring to run only matching cases, e.g. `cargo bench -p
 //! homodyne-nlsq --bench fit -- 1000`; `--no-coarse` turns the coarse stage of large
 //! fits off (`NlsqOptions::coarse`), `--coarse-target N` sets its target point count,
 //! `--start v1,v2,...` replaces the physical start values of the matching cases.
@@ -180,10 +181,24 @@ fn main() {
             true,
             20.0,
         ),
+        // 100 M points, 1.6 GB while simulating: only when asked for (`-- 2000`).
+        case(
+            "laminar_flow 25 x 2000 (100 M points)",
+            &LAMINAR_TRUTH[..],
+            25,
+            2000,
+            false,
+            60.0,
+        ),
     ];
     println!("threads: {}", rayon::current_num_threads());
     for b in &cases {
-        if filter.as_deref().is_some_and(|f| !b.label.contains(f)) {
+        let opt_in = b.n_t >= 2000;
+        let selected = match filter.as_deref() {
+            Some(f) => b.label.contains(f),
+            None => !opt_in,
+        };
+        if !selected {
             continue;
         }
         run(b, &options, custom.as_deref());

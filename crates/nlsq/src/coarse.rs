@@ -35,7 +35,7 @@
 use std::time::Instant;
 
 use homodyne_model::normal::{self, CostSummary, NormalEquations};
-use homodyne_model::{Par, PointSet, TimePairs};
+use homodyne_model::{Par, PointSet, TimePairs, Triangles};
 use serde::Serialize;
 
 use crate::error::NlsqError;
@@ -91,17 +91,27 @@ fn select_pairs(n_t: usize, stride: usize) -> TimePairs {
 /// The coarse subset for a problem of `n_points` points on `n_t` times, or None when the
 /// stage does not apply (disabled, at most `min_points` points, or no stride makes the
 /// subset smaller than a quarter of the data).
-pub(crate) fn plan(n_t: usize, n_points: usize, options: &CoarseOptions) -> Option<CoarsePairs> {
+///
+/// The coarse objective takes one residual per pair, the upper triangle's, even when the
+/// full objective counts both triangles: `pair_points` is the number of pairs times
+/// angles that enter (`n_points`, or half of it for both triangles).
+pub(crate) fn plan(
+    n_t: usize,
+    n_points: usize,
+    pair_points: usize,
+    options: &CoarseOptions,
+) -> Option<CoarsePairs> {
     if !options.enabled || n_points <= options.min_points || n_t < 4 {
         return None;
     }
     let all = n_t * (n_t - 1) / 2;
     // Points scale with the pairs kept (masked points are spread alike).
-    let points_of = |stride: usize| pair_count(n_t, stride) as f64 / all as f64 * n_points as f64;
+    let points_of =
+        |stride: usize| pair_count(n_t, stride) as f64 / all as f64 * pair_points as f64;
     let stride = (2..=n_t)
         .find(|&s| points_of(s) <= options.target_points as f64)
         .unwrap_or(n_t);
-    if points_of(stride) > 0.25 * n_points as f64 {
+    if points_of(stride) > 0.25 * pair_points as f64 {
         return None;
     }
     Some(CoarsePairs {
@@ -110,8 +120,8 @@ pub(crate) fn plan(n_t: usize, n_points: usize, options: &CoarseOptions) -> Opti
     })
 }
 
-/// A problem's objective restricted to a list of time pairs (same data, sigma, points
-/// counted per pair, layout and loss).
+/// A problem's objective restricted to a list of time pairs, one residual (the upper
+/// triangle's) per pair and angle (same data, sigma, layout and loss).
 pub(crate) struct Subset<'p, 'a> {
     pub problem: &'p Problem<'a>,
     pub pairs: &'p TimePairs,
@@ -121,7 +131,8 @@ impl Subset<'_, '_> {
     fn points(&self) -> PointSet<'_> {
         PointSet::Pairs {
             pairs: self.pairs,
-            triangles: self.problem.triangles(),
+            // One residual per pair: a subset of the full objective's points either way.
+            triangles: Triangles::Upper,
         }
     }
 }
@@ -244,24 +255,27 @@ mod tests {
         };
         let n_t = 400;
         let n_points = 3 * n_t * (n_t - 1) / 2;
-        let p = plan(n_t, n_points, &opts).unwrap();
+        let p = plan(n_t, n_points, n_points, &opts).unwrap();
         let pts = p.pairs.len() * 3;
         assert!(pts <= 20_000 && pts > 10_000, "{pts}");
         // Every lag from 1 to n_t - 1 appears.
         let mut lags = vec![false; n_t];
         p.pairs.iter().for_each(|(i, j)| lags[j - i] = true);
         assert!(lags[1..].iter().all(|&l| l));
-        assert!(plan(n_t, 900, &opts).is_none());
+        assert!(plan(n_t, 900, 900, &opts).is_none());
+        // Both triangles: the same pairs, one residual each.
+        let both = plan(n_t, 2 * n_points, n_points, &opts).unwrap();
+        assert_eq!(both.stride, p.stride);
         let off = CoarseOptions {
             enabled: false,
             ..opts.clone()
         };
-        assert!(plan(n_t, n_points, &off).is_none());
+        assert!(plan(n_t, n_points, n_points, &off).is_none());
         // A target near the data size leaves nothing to gain.
         let big = CoarseOptions {
             target_points: n_points,
             ..opts
         };
-        assert!(plan(n_t, n_points, &big).is_none());
+        assert!(plan(n_t, n_points, n_points, &big).is_none());
     }
 }

@@ -170,7 +170,11 @@ impl<'a> Fitter<'a> {
             RobustLoss::new(options.loss, options.f_scale),
             chunks,
         )?;
-        let coarse = match coarse::plan(n_t, problem.n_points(), &options.coarse) {
+        let pair_points = match objective.points {
+            PointsCounted::UniquePairs => problem.n_points(),
+            PointsCounted::BothTriangles => problem.n_points() / 2,
+        };
+        let coarse = match coarse::plan(n_t, problem.n_points(), pair_points, &options.coarse) {
             Some(plan) => {
                 let subset = Subset {
                     problem: &problem,

@@ -18,7 +18,7 @@ fn options(coarse: bool) -> NlsqOptions {
         coarse: CoarseOptions {
             enabled: coarse,
             min_points: 20_000,
-            target_points: 12_000,
+            target_points: 6_000,
         },
         ..Default::default()
     }
@@ -84,7 +84,7 @@ fn coarse_stage_changes_the_path_not_the_answer() {
     assert!(without.coarse_stage.is_none());
     assert_eq!(stage.n_points_full, with.n_points);
     assert!(
-        stage.n_points <= 12_000 && stage.n_points > 1_000,
+        stage.n_points <= 6_000 && stage.n_points > 1_000,
         "{stage:?}"
     );
     assert!(stage.stride >= 2, "{stage:?}");
