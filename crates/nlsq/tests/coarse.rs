@@ -9,7 +9,7 @@ use common::*;
 use homodyne_model::params::AnalysisMode;
 use homodyne_model::scaling::PerAngleMode;
 use homodyne_nlsq::{
-    CoarseOptions, NlsqOptions, NlsqResult, ParameterBounds, Status, fit, initial_values,
+    CoarseOptions, NlsqOptions, NlsqResult, ParameterBounds, Status, Strategy, fit, initial_values,
 };
 
 fn options(coarse: bool) -> NlsqOptions {
@@ -111,4 +111,43 @@ fn small_problems_skip_the_coarse_stage() {
         &NlsqOptions::default(),
     );
     assert!(r.coarse_stage.is_none());
+}
+
+#[test]
+fn coarse_stage_under_every_strategy_and_scaling_mode() {
+    let case = simulate(
+        &LAMINAR_TRUTH,
+        vec![0.18, 0.2, 0.21, 0.22],
+        vec![0.99, 1.0, 1.0, 1.01],
+        120,
+        13,
+    );
+    let perturbed = perturbed_start(&LAMINAR_TRUTH);
+    for mode in [PerAngleMode::Individual, PerAngleMode::Averaged] {
+        let reference = run(
+            &case,
+            Some(&perturbed),
+            &NlsqOptions {
+                per_angle_mode: mode,
+                ..options(false)
+            },
+        );
+        for strategy in [Strategy::Standard, Strategy::Chunked, Strategy::Streaming] {
+            let opts = NlsqOptions {
+                per_angle_mode: mode,
+                strategy: Some(strategy),
+                chunk_points: 5_000,
+                ..options(true)
+            };
+            let r = run(&case, Some(&perturbed), &opts);
+            assert_eq!(
+                r.convergence_status,
+                Status::Converged,
+                "{strategy}: {}",
+                r.message
+            );
+            assert!(r.coarse_stage.is_some(), "{strategy}");
+            assert_same(&r, &reference);
+        }
+    }
 }
