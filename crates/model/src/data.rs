@@ -36,13 +36,33 @@ pub enum Sigma<'a> {
 }
 
 /// Data to fit: c2 of shape (n_phi, n_t, n_t) on the experiment's grid, and sigma
-/// (borrowed; see [`OwnedFitData`] for an owned counterpart).
+/// (borrowed; see [`OwnedFitData`] for an owned counterpart). c2 may be float64
+/// ([`FitData::new`]) or float32 as APS files store it ([`FitData::new_f32`]: half the
+/// memory); the drivers widen each value to f64 and accumulate in f64.
 #[derive(Debug, Clone, Copy)]
 pub struct FitData<'a> {
-    pub(crate) c2: &'a [f64],
+    pub(crate) c2: Values<'a>,
     pub(crate) sigma: SigmaSlice<'a>,
     pub(crate) n_phi: usize,
     pub(crate) n_t: usize,
+}
+
+/// The c2 values of a full grid, row-major (n_phi, n_t, n_t), in their stored precision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Values<'a> {
+    F64(&'a [f64]),
+    F32(&'a [f32]),
+}
+
+impl Values<'_> {
+    /// Value `idx`, widened to f64 (exact).
+    #[inline(always)]
+    pub(crate) fn get(&self, idx: usize) -> f64 {
+        match self {
+            Values::F64(v) => v[idx],
+            Values::F32(v) => f64::from(v[idx]),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +102,23 @@ fn check_uniform(s: f64) -> Result<f64, ModelError> {
     }
 }
 
+/// The slice of a c2 array of the experiment's grid shape in standard layout.
+fn grid_slice<'a, T>(
+    experiment: &Experiment,
+    c2: ArrayView3<'a, T>,
+) -> Result<&'a [T], ModelError> {
+    let expected = vec![experiment.n_phi(), experiment.n_t(), experiment.n_t()];
+    if c2.shape() != expected.as_slice() {
+        return Err(ModelError::Shape {
+            got: c2.shape().to_vec(),
+            expected,
+        });
+    }
+    c2.to_slice().ok_or_else(|| {
+        ModelError::Invalid("c2 must be a contiguous (standard layout) array".into())
+    })
+}
+
 impl<'a> FitData<'a> {
     /// Check shapes against the experiment; arrays must be in standard (C) layout.
     pub fn new(
@@ -89,16 +126,29 @@ impl<'a> FitData<'a> {
         c2: ArrayView3<'a, f64>,
         sigma: Sigma<'a>,
     ) -> Result<Self, ModelError> {
+        let c2 = Values::F64(grid_slice(experiment, c2)?);
+        Self::with_values(experiment, c2, sigma)
+    }
+
+    /// float32 c2 (as APS files store it), checked as [`FitData::new`] checks: half the
+    /// memory of f64 data. Every driver widens each value to f64 (exactly) and
+    /// accumulates in f64, so the results are bit for bit those of the same values held
+    /// as f64.
+    pub fn new_f32(
+        experiment: &Experiment,
+        c2: ArrayView3<'a, f32>,
+        sigma: Sigma<'a>,
+    ) -> Result<Self, ModelError> {
+        let c2 = Values::F32(grid_slice(experiment, c2)?);
+        Self::with_values(experiment, c2, sigma)
+    }
+
+    fn with_values(
+        experiment: &Experiment,
+        c2: Values<'a>,
+        sigma: Sigma<'a>,
+    ) -> Result<Self, ModelError> {
         let expected = vec![experiment.n_phi(), experiment.n_t(), experiment.n_t()];
-        if c2.shape() != expected.as_slice() {
-            return Err(ModelError::Shape {
-                got: c2.shape().to_vec(),
-                expected,
-            });
-        }
-        let c2s = c2.to_slice().ok_or_else(|| {
-            ModelError::Invalid("c2 must be a contiguous (standard layout) array".into())
-        })?;
         let sigma = match sigma {
             Sigma::Uniform(s) => SigmaSlice::Uniform(1.0 / check_uniform(s)?),
             Sigma::PerAngle(s) => {
@@ -118,7 +168,7 @@ impl<'a> FitData<'a> {
             }
         };
         Ok(FitData {
-            c2: c2s,
+            c2,
             sigma,
             n_phi: experiment.n_phi(),
             n_t: experiment.n_t(),
@@ -129,7 +179,7 @@ impl<'a> FitData<'a> {
     /// is excluded.
     #[inline(always)]
     pub(crate) fn at_index(&self, a: usize, idx: usize) -> Option<(f64, f64)> {
-        let value = self.c2[idx];
+        let value = self.c2.get(idx);
         if !value.is_finite() {
             return None;
         }
@@ -217,7 +267,7 @@ impl OwnedFitData {
     /// Borrow as a [`FitData`] (no copy).
     pub fn view(&self) -> FitData<'_> {
         FitData {
-            c2: &self.c2,
+            c2: Values::F64(&self.c2),
             sigma: match &self.sigma {
                 OwnedSigma::Uniform(s) => SigmaSlice::Uniform(1.0 / s),
                 OwnedSigma::PerAngle(s) => SigmaSlice::PerAngle(s),
@@ -254,7 +304,10 @@ impl From<FitData<'_>> for OwnedFitData {
     /// Copy borrowed data into owned storage.
     fn from(data: FitData<'_>) -> Self {
         OwnedFitData {
-            c2: Arc::from(data.c2),
+            c2: match data.c2 {
+                Values::F64(v) => Arc::from(v),
+                Values::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            },
             sigma: match data.sigma {
                 SigmaSlice::Uniform(inv) => OwnedSigma::Uniform(1.0 / inv),
                 SigmaSlice::PerAngle(s) => OwnedSigma::PerAngle(Arc::from(s)),
@@ -314,12 +367,12 @@ impl ShardData {
             )));
         }
         let (n, n_pairs) = (data.n_t, pairs.len());
-        let gather = |values: &[f64], lower: bool| -> Arc<[f64]> {
+        let gather = |values: Values<'_>, lower: bool| -> Arc<[f64]> {
             let mut out = Vec::with_capacity(data.n_phi * n_pairs);
             for a in 0..data.n_phi {
                 out.extend(pairs.iter().map(|(i, j)| {
                     let (r, c) = if lower { (j, i) } else { (i, j) };
-                    values[(a * n + r) * n + c]
+                    values.get((a * n + r) * n + c)
                 }));
             }
             out.into()
@@ -336,8 +389,12 @@ impl ShardData {
             SigmaSlice::Uniform(inv) => ShardSigma::Uniform(inv),
             SigmaSlice::PerAngle(s) => ShardSigma::PerAngle(Arc::from(s)),
             SigmaSlice::PerPoint(s) => ShardSigma::PerPoint {
-                upper: gather(s, false),
-                lower: if both { gather(s, true) } else { empty },
+                upper: gather(Values::F64(s), false),
+                lower: if both {
+                    gather(Values::F64(s), true)
+                } else {
+                    empty
+                },
             },
         };
         Ok(ShardData {

@@ -741,3 +741,60 @@ fn curvature_along_matches_dense_second_differences() {
         }
     }
 }
+
+/// float32 c2 gives bit for bit the sums of the same values held as f64 (each value is
+/// widened exactly; every sum is in f64), for every driver and point set.
+#[test]
+fn float32_data_match_the_same_values_in_float64() {
+    for laminar in [true, false] {
+        let s = setup(3, 90, laminar, false);
+        let c2_32 = s.c2.mapv(|v| v as f32);
+        let c2_64 = c2_32.mapv(f64::from);
+        let sigma = Sigma::PerPoint(s.sigma.view());
+        let d32 = FitData::new_f32(&s.exp, c2_32.view(), sigma).unwrap();
+        let d64 = FitData::new(&s.exp, c2_64.view(), sigma).unwrap();
+        let n = s.exp.n_t();
+        let pairs = subset(n, 3, 2);
+        let mask: Vec<bool> = (0..s.c2.len()).map(|k| k % 3 != 0).collect();
+        for points in [
+            PointSet::all(n),
+            PointSet::unique_pairs(n),
+            PointSet::Mask(&mask),
+            PointSet::pairs(&pairs, Triangles::Both),
+        ] {
+            assert_eq!(
+                all_bits(&s, &d32, &points, Par::rayon(2)),
+                all_bits(&s, &d64, &points, Par::rayon(2)),
+                "{points:?}"
+            );
+            let v: Vec<f64> = s.x.iter().map(|x| 0.01 * x).collect();
+            let curv = |d: &FitData| {
+                normal::curvature_along(
+                    &s.exp,
+                    &s.layout,
+                    d,
+                    &s.x,
+                    &v,
+                    0.1,
+                    &points,
+                    &Linear,
+                    Par::Seq,
+                )
+                .unwrap()
+            };
+            assert_eq!(curv(&d32), curv(&d64));
+        }
+        assert_eq!(d32.n_valid_points(), d64.n_valid_points());
+        // Compared as bits: the data hold NaN and infinity on purpose.
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let shard32 = ShardData::extract(&d32, pairs.clone(), Triangles::Both).unwrap();
+        let shard64 = ShardData::extract(&d64, pairs.clone(), Triangles::Both).unwrap();
+        assert_eq!(bits(shard32.upper_values()), bits(shard64.upper_values()));
+        assert_eq!(bits(shard32.lower_values()), bits(shard64.lower_values()));
+        let owned = OwnedFitData::from(d32);
+        assert_eq!(bits(owned.c2()), bits(c2_64.as_slice().unwrap()));
+        // Shape checks as for f64.
+        let wrong = ndarray::Array3::<f32>::zeros((3, 5, 5));
+        assert!(FitData::new_f32(&s.exp, wrong.view(), Sigma::Uniform(0.01)).is_err());
+    }
+}
