@@ -288,9 +288,11 @@ impl<'a> Fitter<'a> {
                 Err(e) => debug!(error = %e, "nlsq coarse stage failed; starting on all points"),
             }
         }
-        // From the coarse optimum nearly every step is accepted.
+        // From a converged coarse optimum nearly every step is accepted.
         let mut opts = opts;
-        opts.speculative = stage.is_some();
+        opts.speculative = stage
+            .as_ref()
+            .is_some_and(|s: &coarse::CoarseStage| s.termination.converged());
         let mut sol = match self.decision.strategy {
             Strategy::Standard | Strategy::Chunked => {
                 trf::solve_observed(&self.problem, &start, lb, ub, &opts, self.on_iteration)
