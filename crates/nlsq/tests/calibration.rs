@@ -12,8 +12,8 @@ use common::*;
 use homodyne_model::params::AnalysisMode;
 use homodyne_model::scaling::PerAngleMode;
 use homodyne_nlsq::SigmaSetting;
-use homodyne_nlsq::{PointsCounted, SigmaMethod};
 use homodyne_nlsq::{NlsqOptions, NlsqResult, ParameterBounds, QualityFlag, Strategy, fit};
+use homodyne_nlsq::{PointsCounted, SigmaMethod};
 
 /// With 40 datasets the std of z is known to about +-11 %: the test accepts 0.7-1.35
 /// (the script, on 50 + 50 datasets per noise layout, is held to 0.85-1.15) and 1-sigma
