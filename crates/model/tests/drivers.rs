@@ -701,7 +701,7 @@ fn curvature_along_matches_dense_second_differences() {
                             && only.is_none_or(|l| l.iter().any(|q| q == (lo, hi)));
                         let idx = (a * n + i) * n + j;
                         let (c2, sig) = (s.c2[[a, i, j]], s.sigma[[a, i, j]]);
-                        if !selected || !c2.is_finite() || !(sig.is_finite() && sig > 0.0) {
+                        if !(selected && c2.is_finite() && sig.is_finite() && sig > 0.0) {
                             continue;
                         }
                         // J = -dg2/sigma, r_vv = -g2_vv/sigma.

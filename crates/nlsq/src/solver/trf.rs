@@ -424,7 +424,9 @@ fn geodesic_acceleration<O: Objective + ?Sized>(
     let rhs: Vec<f64> = rvv.iter().zip(d).map(|(g, d)| g * d).collect();
     let a_h = sub.solve_rhs(&rhs, alpha);
     let v_norm = norm(v_h);
-    if !(v_norm > 0.0) || 2.0 * norm(&a_h) > ACCELERATION_RATIO * v_norm {
+    if v_norm.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        || 2.0 * norm(&a_h) > ACCELERATION_RATIO * v_norm
+    {
         return Acceleration::TooLarge;
     }
     Acceleration::Step(a_h.iter().zip(d).map(|(a, d)| a * d).collect())
