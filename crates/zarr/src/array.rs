@@ -41,7 +41,11 @@ impl Values {
 
     /// Width of a `<U` element in characters (at least 1: numpy has no `<U0` array).
     fn str_width(v: &[String]) -> usize {
-        v.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(1)
+        v.iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// The Zarr v2 (numpy) dtype string.
@@ -66,12 +70,25 @@ impl Values {
     }
 
     /// Writes elements `start..end` as raw little-endian bytes (Zarr v2, no compressor).
-    pub(crate) fn write_le(&self, start: usize, end: usize, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn write_le(
+        &self,
+        start: usize,
+        end: usize,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         match self {
-            Values::F64(v) => v[start..end].iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
-            Values::F32(v) => v[start..end].iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
-            Values::I64(v) => v[start..end].iter().try_for_each(|x| out.write_all(&x.to_le_bytes())),
-            Values::Bool(v) => v[start..end].iter().try_for_each(|&x| out.write_all(&[u8::from(x)])),
+            Values::F64(v) => v[start..end]
+                .iter()
+                .try_for_each(|x| out.write_all(&x.to_le_bytes())),
+            Values::F32(v) => v[start..end]
+                .iter()
+                .try_for_each(|x| out.write_all(&x.to_le_bytes())),
+            Values::I64(v) => v[start..end]
+                .iter()
+                .try_for_each(|x| out.write_all(&x.to_le_bytes())),
+            Values::Bool(v) => v[start..end]
+                .iter()
+                .try_for_each(|&x| out.write_all(&[u8::from(x)])),
             Values::Str(v) => {
                 let width = Self::str_width(v);
                 v[start..end].iter().try_for_each(|s| {

@@ -64,7 +64,12 @@ impl Dataset {
         }
         // ArviZ (and xarray's alignment) expect an index for every dimension.
         for (dim, n) in sizes {
-            if !self.coords.iter().chain(&self.vars).any(|(name, _)| *name == dim) {
+            if !self
+                .coords
+                .iter()
+                .chain(&self.vars)
+                .any(|(name, _)| *name == dim)
+            {
                 let index: Vec<i64> = (0..n as i64).collect();
                 w.write_array(&format!("{group}/{dim}"), &Array::vector(index, &dim))?;
             }

@@ -60,12 +60,17 @@ fn split_path(path: &str) -> Result<Vec<&str>, String> {
 /// Whether group `a` is `b`, an ancestor of `b` or a descendant of `b`: xarray's DataTree
 /// requires such groups to agree on shared dimension sizes.
 fn related(a: &str, b: &str) -> bool {
-    let below = |x: &str, y: &str| x.is_empty() || (y.starts_with(x) && y[x.len()..].starts_with('/'));
+    let below =
+        |x: &str, y: &str| x.is_empty() || (y.starts_with(x) && y[x.len()..].starts_with('/'));
     a == b || below(a, b) || below(b, a)
 }
 
 fn meta_key(path: &str, file: &str) -> String {
-    if path.is_empty() { file.to_owned() } else { format!("{path}/{file}") }
+    if path.is_empty() {
+        file.to_owned()
+    } else {
+        format!("{path}/{file}")
+    }
 }
 
 impl StoreWriter {
@@ -123,11 +128,20 @@ impl StoreWriter {
     }
 
     fn invalid(&self, item: &str, reason: impl Into<String>) -> ZarrError {
-        ZarrError::Invalid { store: self.dest.clone(), item: item.to_owned(), reason: reason.into() }
+        ZarrError::Invalid {
+            store: self.dest.clone(),
+            item: item.to_owned(),
+            reason: reason.into(),
+        }
     }
 
     fn io(&self, action: &'static str, path: &Path, source: std::io::Error) -> ZarrError {
-        ZarrError::Io { store: self.dest.clone(), action, path: path.to_path_buf(), source }
+        ZarrError::Io {
+            store: self.dest.clone(),
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     fn write_json(&mut self, key: String, doc: Value) -> Result<(), ZarrError> {
@@ -165,7 +179,11 @@ impl StoreWriter {
             if self.arrays.contains(&sub) {
                 return Err(self.invalid(path, format!("`{sub}` is an array, not a group")));
             }
-            let a = if i == parts.len() { attrs } else { &Attrs::new() };
+            let a = if i == parts.len() {
+                attrs
+            } else {
+                &Attrs::new()
+            };
             if i < parts.len() && self.groups.contains(&sub) {
                 continue;
             }
@@ -226,16 +244,26 @@ impl StoreWriter {
                     && other != shape[i]
                     && related(g, &group)
                 {
-                    let where_ = if g.is_empty() { "the root group".to_owned() } else { format!("group `{g}`") };
+                    let where_ = if g.is_empty() {
+                        "the root group".to_owned()
+                    } else {
+                        format!("group `{g}`")
+                    };
                     return Err(self.invalid(
                         path,
-                        format!("dimension `{d}` has size {} here but {other} in {where_}", shape[i]),
+                        format!(
+                            "dimension `{d}` has size {} here but {other} in {where_}",
+                            shape[i]
+                        ),
                     ));
                 }
             }
         }
         if array.attrs.contains_key(ARRAY_DIMENSIONS) {
-            return Err(self.invalid(path, format!("attribute `{ARRAY_DIMENSIONS}` is set by the writer")));
+            return Err(self.invalid(
+                path,
+                format!("attribute `{ARRAY_DIMENSIONS}` is set by the writer"),
+            ));
         }
         if !group.is_empty() {
             self.create_group(&group, &Attrs::new())?;
@@ -250,7 +278,13 @@ impl StoreWriter {
         }
         let row: usize = shape.iter().skip(1).product();
         let rows_per_chunk = chunks.first().copied().unwrap_or(1);
-        let n_chunks = if n == 0 { 0 } else if rank == 0 { 1 } else { shape[0].div_ceil(rows_per_chunk) };
+        let n_chunks = if n == 0 {
+            0
+        } else if rank == 0 {
+            1
+        } else {
+            shape[0].div_ceil(rows_per_chunk)
+        };
 
         let dir = self.tmp.join(path);
         fs::create_dir_all(&dir).map_err(|e| self.io("create folder", &dir, e))?;
@@ -271,15 +305,26 @@ impl StoreWriter {
         self.write_json(format!("{path}/.zattrs"), Value::Object(attrs))?;
 
         let item = array.values.item_size();
-        let tail = if rank == 0 { String::new() } else { ".0".repeat(rank - 1) };
+        let tail = if rank == 0 {
+            String::new()
+        } else {
+            ".0".repeat(rank - 1)
+        };
         for c in 0..n_chunks {
             let file = dir.join(format!("{c}{tail}"));
             let (start, end) = if rank == 0 {
                 (0, 1)
             } else {
-                (c * rows_per_chunk * row, ((c + 1) * rows_per_chunk * row).min(n))
+                (
+                    c * rows_per_chunk * row,
+                    ((c + 1) * rows_per_chunk * row).min(n),
+                )
             };
-            let pad = if rank == 0 { 0 } else { (rows_per_chunk * row - (end - start)) * item };
+            let pad = if rank == 0 {
+                0
+            } else {
+                (rows_per_chunk * row - (end - start)) * item
+            };
             let f = fs::File::create(&file).map_err(|e| self.io("create", &file, e))?;
             let mut out = BufWriter::with_capacity(1 << 20, f);
             array
@@ -314,12 +359,16 @@ impl StoreWriter {
         // so that it can be put back if the final rename fails.
         let old = self.tmp.with_file_name(format!(
             "{}.old",
-            self.tmp.file_name().and_then(|n| n.to_str()).unwrap_or("store")
+            self.tmp
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("store")
         ));
         let had_old = fs::symlink_metadata(&self.dest).is_ok();
         if had_old {
             remove_any(&old).map_err(|e| self.io("remove", &old, e))?;
-            fs::rename(&self.dest, &old).map_err(|e| self.io("move aside the old store", &self.dest, e))?;
+            fs::rename(&self.dest, &old)
+                .map_err(|e| self.io("move aside the old store", &self.dest, e))?;
         }
         if let Err(e) = fs::rename(&self.tmp, &self.dest) {
             if had_old {
