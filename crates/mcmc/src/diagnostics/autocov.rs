@@ -6,10 +6,10 @@
 
 use ndarray::ArrayView2;
 
-use super::fft::autocov_fft;
+use super::fft::{Fft, autocov_fft, padded_len};
 
 /// Lags computed by direct sums before switching to the FFT.
-pub(crate) const DIRECT_MAX_LAG: usize = 256;
+pub(crate) const DIRECT_MAX_LAG: usize = 64;
 
 pub(crate) struct MeanAutocov {
     /// Chains centred on their own means.
@@ -43,9 +43,11 @@ impl MeanAutocov {
         }
         let m = self.centred.len() as f64;
         let fft = self.fft.get_or_insert_with(|| {
-            let mut total = vec![0.0; self.centred[0].len()];
+            let n = self.centred[0].len();
+            let plan = Fft::new(padded_len(n));
+            let mut total = vec![0.0; n];
             for chain in &self.centred {
-                for (t, v) in total.iter_mut().zip(autocov_fft(chain)) {
+                for (t, v) in total.iter_mut().zip(autocov_fft(chain, &plan)) {
                     *t += v;
                 }
             }
@@ -58,11 +60,7 @@ impl MeanAutocov {
         let mut total = 0.0;
         for x in &self.centred {
             let n = x.len();
-            let s: f64 = x[..n - lag]
-                .iter()
-                .zip(&x[lag..])
-                .map(|(a, b)| a * b)
-                .sum();
+            let s: f64 = x[..n - lag].iter().zip(&x[lag..]).map(|(a, b)| a * b).sum();
             total += s / n as f64;
         }
         total / self.centred.len() as f64
