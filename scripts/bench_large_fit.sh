@@ -2,9 +2,13 @@
 # End-to-end benchmark on the reference's large case: laminar_flow, 23 angles x 1000 x 1000
 # frames, in the APS correlator's file format (float32, LZF, half matrices).
 #
-#   scripts/bench_large_fit.sh [--start near|template] [WORKDIR]
+#   scripts/bench_large_fit.sh [--start near|template] [--frames N] [--angles K]
+#                              [--fitted-data float64|float32|compact] [WORKDIR]
 #                                            (needs python3 with numpy and h5py)
 #
+# --frames / --angles: grid size (default 1000 frames, 23 angles: 23 M points);
+#   scripts/bench_100m.sh runs 25 x 2000 x 2000 (100 M points).
+# --fitted-data: the `output.fitted_data` setting (default float64).
 # --start near (default): physical start within a factor 1.5 of the truth;
 # --start template: the template's start (`values: null`: every physical parameter at
 #   its bound midpoint, e.g. D0 5.0e4, gamma_dot_t0 0.25, beta 0, phi0 0).
@@ -19,10 +23,18 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 start=near
-if [ "${1:-}" = "--start" ]; then
-    start="${2:?--start needs near or template}"
-    shift 2
-fi
+frames=1000
+angles=23
+fitted=float64
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --start) start="${2:?--start needs near or template}"; shift 2 ;;
+        --frames) frames="${2:?}"; shift 2 ;;
+        --angles) angles="${2:?}"; shift 2 ;;
+        --fitted-data) fitted="${2:?}"; shift 2 ;;
+        *) break ;;
+    esac
+done
 case "$start" in near | template) ;; *) echo "--start near|template" >&2; exit 2 ;; esac
 work="${1:-/tmp/homodyne_bench_large}"
 mkdir -p "$work"
@@ -37,7 +49,7 @@ analysis_mode: laminar_flow
 analyzer_parameters:
   dt: 0.1
   start_frame: 1
-  end_frame: 1001
+  end_frame: $((frames + 1))
   scattering:
     wavevector_q: 0.0017
   geometry:
@@ -52,9 +64,11 @@ initial_parameters:
 optimization:
   nlsq:
     loss: linear
+output:
+  fitted_data: $fitted
 YAML
 if [ ! -f "$work/large.hdf" ]; then
-    phis=$(python3 -c "print(','.join(str(round(-165 + 330 * k / 22, 4)) for k in range(23)))")
+    phis=$(python3 -c "print(','.join(str(round(-165 + 330 * k / ($angles - 1), 4)) for k in range($angles)))")
     "$bin" simulate --config "$work/model.yaml" --phi-angles "$phis" --contrast 0.2 \
         --offset 1.0 --output "$work/truth.npz"
     python3 - "$work" <<'PY'
@@ -62,7 +76,7 @@ import sys
 import h5py
 import numpy as np
 work = sys.argv[1]
-d = np.load(f"{work}/truth.npz")
+d = np.load(f"{work}/truth.npz", mmap_mode="r")
 c2, phi = d["c2"], d["phi_angles"]
 rng = np.random.default_rng(3)
 n_phi, n, _ = c2.shape
@@ -77,6 +91,7 @@ with h5py.File(f"{work}/large.hdf", "w") as f:
         g.create_dataset(f"c2_{k + 1:05d}", data=c.astype(np.float32),
                          compression="lzf", chunks=(n, n))
 PY
+    rm -f "$work/truth.npz"
 fi
 if [ "$start" = near ]; then
     # Start away from the truth (within a factor 1.5).
@@ -87,7 +102,7 @@ else
 fi
 sed -e "s/values: \[68000.0, -1.33, 1700.0, 0.002, -0.21, -0.0006, 2.0\]/values: $start_values/" \
     "$work/model.yaml" > "$work/fit_$start.yaml"
-echo "start: $start ($start_values)"
+echo "start: $start ($start_values); $angles angles x $frames x $frames frames; fitted_data $fitted; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "end to end: %e s wall, %U s user + %S s system CPU, %M KB peak RSS" \
     "$bin" --config "$work/fit_$start.yaml" --output-dir "$work/out_$start" -v 2>&1 \
     | grep -E "loaded|after [0-9]+ iterations|results written|end to end|^(NLSQ|parameter|contrast|offset|D0|alpha|D_offset|gamma_dot|beta|phi0)"

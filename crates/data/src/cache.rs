@@ -396,7 +396,7 @@ pub(crate) fn write_cache(
         )?;
         w.add_f64("t1", &[data.t1.len()], data.t1.iter())?;
         w.add_f64("t2", &[data.t2.len()], data.t2.iter())?;
-        w.add_f64("c2_exp", data.c2_exp.shape(), data.c2_exp.iter())?;
+        w.add_f64_values("c2_exp", data.c2_exp.shape(), data.c2_exp.iter_f64())?;
         let json = serde_json::to_string(meta).map_err(|e| DataError::CacheWrite {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -568,7 +568,7 @@ pub(crate) fn read_cache(
         phi_angles_list: contents.phi_angles_list,
         t1: contents.t1,
         t2: contents.t2,
-        c2_exp: contents.c2_exp,
+        c2_exp: contents.c2_exp.into(),
         dt: expect.dt,
         source: SourceInfo {
             data_path: data_path.to_path_buf(),

@@ -7,6 +7,7 @@ use std::ops::Add;
 
 use hdf5_reader::{Dataset, Datatype};
 
+use crate::data::C2Stack;
 use crate::error::{DataError, DataResult};
 use crate::frames::FrameWindow;
 use crate::hdf5_io::H5Source;
@@ -99,15 +100,17 @@ pub(crate) fn reconstruct_into(
     }
 }
 
-/// Generic reconstruction in the stored type `T`, widened to f64 on write.
-pub(crate) fn reconstruct_typed<T>(
+/// Generic reconstruction in the stored type `T`, converted to the output type `O` on
+/// write (f32 -> f32 kept, anything -> f64 widened).
+pub(crate) fn reconstruct_typed<T, O>(
     h: &[T],
     n: usize,
     w: FrameWindow,
-    out: &mut [f64],
+    out: &mut [O],
 ) -> ReconstructionStats
 where
-    T: Copy + Add<Output = T> + Into<f64> + Default + PartialEq,
+    T: Copy + Add<Output = T> + Default + PartialEq,
+    O: Copy + From<T> + Into<f64>,
 {
     let m = w.len();
     debug_assert_eq!(h.len(), n * n);
@@ -123,16 +126,16 @@ where
                 let row = (s + i) * n + s;
                 for j in jb.max(i)..j_end {
                     let upper = h[row + j];
-                    let value: f64 = if i == j {
-                        upper.into()
+                    let value: O = if i == j {
+                        O::from(upper)
                     } else {
                         let lower = h[(s + j) * n + s + i];
                         if lower != zero {
                             stats.lower_triangle_nonzero = true;
                         }
-                        (upper + lower).into()
+                        O::from(upper + lower)
                     };
-                    if !value.is_finite() {
+                    if !Into::<f64>::into(value).is_finite() {
                         stats.non_finite += if i == j { 1 } else { 2 };
                     }
                     out[i * m + j] = value;
@@ -150,10 +153,9 @@ where
 pub(crate) fn read_window_stack(
     src: &H5Source,
     names: &[String],
+    float32_min_values: usize,
     window_of: impl FnOnce(usize) -> DataResult<FrameWindow>,
-) -> DataResult<(ndarray::Array3<f64>, FrameWindow, usize)> {
-    use rayon::prelude::*;
-
+) -> DataResult<(C2Stack, FrameWindow, usize)> {
     let datasets = names
         .iter()
         .map(|name| src.dataset(name))
@@ -182,18 +184,57 @@ pub(crate) fn read_window_stack(
     };
     let window = window_of(n)?;
     let m = window.len();
-    let bytes = (names.len() as u64)
-        .saturating_mul((m as u64).saturating_mul(m as u64))
-        .saturating_mul(8);
+    let values = (names.len() as u64).saturating_mul((m as u64).saturating_mul(m as u64));
+    // Large stacks of float32 files stay float32 (half the memory; readers widen each
+    // value exactly), everything else is widened to f64 as the reference does.
+    let all_f32 = datasets
+        .iter()
+        .all(|ds| matches!(ds.dtype(), Datatype::FloatingPoint { size: 4, .. }));
+    let keep_f32 = all_f32 && values >= float32_min_values as u64;
+    let bytes = values.saturating_mul(if keep_f32 { 4 } else { 8 });
     if bytes > MAX_STACK_BYTES {
         return Err(DataError::TooLarge {
             path: src.path.clone(),
-            what: format!("{} matrices of {m} x {m} float64", names.len()),
+            what: format!(
+                "{} matrices of {m} x {m} {}",
+                names.len(),
+                if keep_f32 { "float32" } else { "float64" }
+            ),
             bytes,
             limit: MAX_STACK_BYTES,
         });
     }
+    if keep_f32 {
+        let mut stack = ndarray::Array3::<f32>::zeros((names.len(), m, m));
+        fill_stack(
+            src,
+            names,
+            &datasets,
+            &mut stack,
+            |stored, out| match stored {
+                StoredMatrix::F32(h) => reconstruct_typed(h, n, window, out),
+                StoredMatrix::F64(_) => unreachable!("every dataset is float32"),
+            },
+        )?;
+        return Ok((C2Stack::F32(stack), window, n));
+    }
     let mut stack = ndarray::Array3::<f64>::zeros((names.len(), m, m));
+    fill_stack(src, names, &datasets, &mut stack, |stored, out| {
+        reconstruct_into(stored, n, window, out)
+    })?;
+    Ok((C2Stack::F64(stack), window, n))
+}
+
+/// Read and rebuild every matrix into its slab of `stack`, matrices in parallel.
+fn fill_stack<O: Copy + Send + Sync>(
+    src: &H5Source,
+    names: &[String],
+    datasets: &[Dataset],
+    stack: &mut ndarray::Array3<O>,
+    rebuild: impl Fn(&StoredMatrix, &mut [O]) -> ReconstructionStats + Sync,
+) -> DataResult<()> {
+    use rayon::prelude::*;
+
     stack
         .outer_iter_mut()
         .into_par_iter()
@@ -203,7 +244,7 @@ pub(crate) fn read_window_stack(
             let out = slab
                 .as_slice_mut()
                 .expect("freshly allocated standard-layout stack");
-            let stats = reconstruct_into(&stored, n, window, out);
+            let stats = rebuild(&stored, out);
             if stats.lower_triangle_nonzero {
                 tracing::warn!(
                     file = %src.path.display(),
@@ -219,8 +260,7 @@ pub(crate) fn read_window_stack(
                 });
             }
             Ok(())
-        })?;
-    Ok((stack, window, n))
+        })
 }
 
 #[cfg(test)]

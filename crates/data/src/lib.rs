@@ -87,15 +87,15 @@ mod selection;
 
 pub use angles::{PhiFilterOptions, PhiRange};
 pub use cache::{CacheMetadata, CacheOptions, METADATA_KEY, NpzContents, read_npz_contents};
-pub use data::{SourceInfo, SourceKind, XpcsData, exclude_t0};
+pub use data::{C2Matrix, C2Stack, SourceInfo, SourceKind, XpcsData, exclude_t0};
 pub use error::{DataError, DataResult};
 pub use frames::FrameWindow;
 pub use hdf5_io::H5Source;
 pub use label_lists::write_label_lists;
 pub use layout::{LabelledMatrix, Layout, detect_layout};
 pub use loader::{
-    LoadOptions, apply_diagonal_correction, frames_in_file, labelled_matrices, load_uncorrected,
-    load_xpcs_data, read_hdf5,
+    FLOAT32_MIN_VALUES, LoadOptions, apply_diagonal_correction, frames_in_file, labelled_matrices,
+    load_uncorrected, load_xpcs_data, read_hdf5,
 };
 pub use npz::{NpyDtype, NpyHeader, NpzReader, NpzWriter};
 pub use sanity::{PLAUSIBLE_C2, check_plausible, implausibility};

@@ -13,7 +13,7 @@ use crate::aps_u;
 use crate::cache::{
     CacheExpectation, CacheOptions, cache_file_path, read_cache, read_npz_contents, write_cache,
 };
-use crate::data::{SourceInfo, SourceKind, XpcsData, apply_phi_filtering};
+use crate::data::{C2Stack, SourceInfo, SourceKind, XpcsData, apply_phi_filtering};
 use crate::error::{DataError, DataResult, fmt_sig};
 use crate::frames::{resolve_frames, time_array};
 use crate::half_matrix::read_window_stack;
@@ -49,6 +49,19 @@ pub struct LoadOptions {
     pub phi_filtering: PhiFilterOptions,
     /// Cache settings; `None` disables caching.
     pub cache: Option<CacheOptions>,
+    /// float32 HDF5 matrices are kept as float32 ([`crate::C2Stack::F32`]: half the
+    /// memory, values widened exactly wherever they are read) when the selected stack holds
+    /// at least this many values; smaller stacks are widened to f64 as the reference does.
+    /// Default [`FLOAT32_MIN_VALUES`] (16 M values: 64 MB as float32).
+    #[serde(default = "default_float32_min_values")]
+    pub float32_min_values: usize,
+}
+
+/// Default of [`LoadOptions::float32_min_values`]: 2^24 values (64 MB as float32).
+pub const FLOAT32_MIN_VALUES: usize = 1 << 24;
+
+fn default_float32_min_values() -> usize {
+    FLOAT32_MIN_VALUES
 }
 
 impl LoadOptions {
@@ -64,6 +77,7 @@ impl LoadOptions {
             data_filtering: DataFilterOptions::default(),
             phi_filtering: PhiFilterOptions::default(),
             cache: None,
+            float32_min_values: FLOAT32_MIN_VALUES,
         }
     }
 
@@ -117,11 +131,43 @@ pub fn load_xpcs_data(opts: &LoadOptions) -> DataResult<XpcsData> {
     apply_phi_filtering(data, &opts.phi_filtering)
 }
 
-/// The mandatory 'basic' diagonal correction (model crate), angles in parallel.
+/// The mandatory 'basic' diagonal correction (model crate), angles in parallel. float32
+/// stacks are corrected in place: the same f64 arithmetic, each new diagonal value
+/// rounded to float32 once.
 pub fn apply_diagonal_correction(data: &mut XpcsData) {
     if !data.source.diagonal_corrected {
-        homodyne_model::diagonal::correct_basic_batch(data.c2_exp.view_mut());
+        match &mut data.c2_exp {
+            C2Stack::F64(a) => homodyne_model::diagonal::correct_basic_batch(a.view_mut()),
+            C2Stack::F32(a) => {
+                use rayon::prelude::*;
+                a.outer_iter_mut()
+                    .into_par_iter()
+                    .for_each(correct_basic_f32);
+            }
+        }
         data.source.diagonal_corrected = true;
+    }
+}
+
+/// [`homodyne_model::diagonal::correct_basic`] on a float32 matrix: the side values
+/// `0.5 (c[i, i+1] + c[i+1, i])` and their neighbour means in f64, stored as f32.
+fn correct_basic_f32(mut m: ndarray::ArrayViewMut2<f32>) {
+    let n = m.nrows();
+    if n < 2 || m.ncols() != n {
+        return;
+    }
+    let side: Vec<f64> = (0..n - 1)
+        .map(|i| 0.5 * (f64::from(m[[i, i + 1]]) + f64::from(m[[i + 1, i]])))
+        .collect();
+    for i in 0..n {
+        let d = if i == 0 {
+            side[0]
+        } else if i == n - 1 {
+            side[n - 2]
+        } else {
+            0.5 * (side[i - 1] + side[i])
+        };
+        m[[i, i]] = d as f32;
     }
 }
 
@@ -211,7 +257,7 @@ pub(crate) fn read_npz_data(path: &Path, dt: f64) -> DataResult<XpcsData> {
         phi_angles_list: c.phi_angles_list,
         t1: c.t1,
         t2: c.t2,
-        c2_exp: c.c2_exp,
+        c2_exp: C2Stack::F64(c.c2_exp),
         dt,
         source: SourceInfo {
             data_path: path.to_path_buf(),
@@ -355,26 +401,27 @@ pub fn read_hdf5(opts: &LoadOptions) -> DataResult<XpcsData> {
     );
     let names: Vec<String> = selected.iter().map(|&i| pairs[i].dataset.clone()).collect();
     let truncated = src.truncation();
-    let (c2_exp, window, n_frames) = read_window_stack(&src, &names, |n| {
-        resolve_frames(opts.start_frame, opts.end_frame, n, &src.path)
-    })
-    .map_err(|e| match (e, truncated) {
-        (
-            DataError::Hdf5Read {
+    let (c2_exp, window, n_frames) =
+        read_window_stack(&src, &names, opts.float32_min_values, |n| {
+            resolve_frames(opts.start_frame, opts.end_frame, n, &src.path)
+        })
+        .map_err(|e| match (e, truncated) {
+            (
+                DataError::Hdf5Read {
+                    path,
+                    dataset,
+                    reason,
+                },
+                Some((actual, expected)),
+            ) => DataError::Hdf5Read {
                 path,
                 dataset,
-                reason,
+                reason: format!(
+                    "{reason} (the file is truncated: {actual} of {expected} bytes are present)"
+                ),
             },
-            Some((actual, expected)),
-        ) => DataError::Hdf5Read {
-            path,
-            dataset,
-            reason: format!(
-                "{reason} (the file is truncated: {actual} of {expected} bytes are present)"
-            ),
-        },
-        (e, _) => e,
-    })?;
+            (e, _) => e,
+        })?;
     let damage = survey_damage(&src, &pairs, &selected, truncated);
     let t = time_array(window.len(), opts.dt);
     Ok(XpcsData {

@@ -547,6 +547,54 @@ impl NpzWriter {
         self.zip.write_all(&block).map_err(|e| self.err(e))
     }
 
+    /// Add a float64 array of `shape` from values given by value (computed on the fly).
+    pub fn add_f64_values(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        values: impl IntoIterator<Item = f64>,
+    ) -> DataResult<()> {
+        self.add_le(name, "<f8", shape, values.into_iter().map(f64::to_le_bytes))
+    }
+
+    /// Add a float32 array of `shape` (values rounded from f64 to the nearest f32).
+    pub fn add_f32_values(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        values: impl IntoIterator<Item = f64>,
+    ) -> DataResult<()> {
+        self.add_le(
+            name,
+            "<f4",
+            shape,
+            values.into_iter().map(|v| (v as f32).to_le_bytes()),
+        )
+    }
+
+    fn add_le<const N: usize>(
+        &mut self,
+        name: &str,
+        descr: &str,
+        shape: &[usize],
+        values: impl Iterator<Item = [u8; N]>,
+    ) -> DataResult<()> {
+        self.zip
+            .start_file(format!("{name}.npy"), self.options)
+            .map_err(|e| self.err(e))?;
+        let header = npy_header(descr, shape);
+        self.zip.write_all(&header).map_err(|e| self.err(e))?;
+        let mut block = Vec::with_capacity(DECODE_BLOCK);
+        for v in values {
+            block.extend_from_slice(&v);
+            if block.len() >= DECODE_BLOCK {
+                self.zip.write_all(&block).map_err(|e| self.err(e))?;
+                block.clear();
+            }
+        }
+        self.zip.write_all(&block).map_err(|e| self.err(e))
+    }
+
     /// Add a 0-d unicode (`<U n`) array holding `text`.
     pub fn add_unicode_scalar(&mut self, name: &str, text: &str) -> DataResult<()> {
         let chars: Vec<char> = text.chars().collect();

@@ -3,9 +3,9 @@
 //! a fit that is meaningless (a constant matrix even fits "perfectly", chi^2 = 0), so it
 //! is refused with the angle, the matrix's origin and the reason.
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::ArrayView2;
 
-use crate::data::XpcsData;
+use crate::data::{C2Matrix, XpcsData};
 use crate::error::{DataError, DataResult, fmt_sig};
 
 /// Range of plausible c2 values: g2 = offset + contrast g1^2 with offset near 1 and
@@ -19,11 +19,12 @@ const MAX_NON_FINITE_FRACTION: f64 = 0.5;
 /// off-diagonal elements (the diagonal is replaced by the diagonal correction): more than
 /// half non-finite, every value zero, every value equal, or a median outside
 /// [`PLAUSIBLE_C2`].
-pub fn implausibility(c2: ArrayView2<'_, f64>) -> Option<String> {
+pub fn implausibility<T: homodyne_model::C2Value>(c2: ArrayView2<'_, T>) -> Option<String> {
     let n = c2.nrows();
     let mut finite: Vec<f64> = Vec::with_capacity(c2.len());
     let mut total = 0usize;
     for ((i, j), &v) in c2.indexed_iter() {
+        let v: f64 = v.into();
         if i == j && n > 1 {
             continue;
         }
@@ -81,7 +82,10 @@ pub fn check_plausible(data: &XpcsData) -> DataResult<()> {
     let n_angles = data.n_angles();
     let verdicts: Vec<Option<String>> = (0..n_angles)
         .into_par_iter()
-        .map(|k| implausibility(data.c2_exp.index_axis(Axis(0), k)))
+        .map(|k| match data.c2_exp.angle(k) {
+            C2Matrix::F64(m) => implausibility(m),
+            C2Matrix::F32(m) => implausibility(m),
+        })
         .collect();
     let problems: Vec<String> = verdicts
         .into_iter()

@@ -9,7 +9,6 @@ use homodyne_data::{
     DataFilterOptions, Layout, LoadOptions, PhiFilterOptions, PhiRange, SourceKind, ValueRange,
     exclude_t0, load_xpcs_data, read_hdf5,
 };
-use ndarray::Axis;
 
 /// Check every element of `c2[k]` against the fixture formula on the frame window.
 fn assert_matrix(
@@ -19,7 +18,7 @@ fn assert_matrix(
     start: usize,
     f32_stored: bool,
 ) {
-    let c = data.c2_exp.index_axis(Axis(0), k);
+    let c = data.c2_exp.angle(k).to_f64();
     let m = c.nrows();
     for i in 0..m {
         for j in 0..m {
@@ -99,8 +98,8 @@ fn aps_u_f64_gzip_shuffle_with_frame_slicing() {
     // Full pipeline: normalised angles (-180 -> 180, 200 -> -160), corrected diagonal.
     let full = load_xpcs_data(&opts).unwrap();
     assert_eq!(full.phi_angles_list.to_vec(), vec![180.0, 0.0, -160.0]);
-    let c = full.c2_exp.index_axis(Axis(0), 0);
-    let raw = data.c2_exp.index_axis(Axis(0), 0);
+    let c = full.c2_exp.angle(0).to_f64();
+    let raw = data.c2_exp.angle(0).to_f64();
     assert_eq!(c[[0, 0]], raw[[0, 1]]);
     assert_eq!(c[[4, 4]], 0.5 * (raw[[3, 4]] + raw[[4, 5]]));
     assert_eq!(c[[9, 9]], raw[[8, 9]]);
@@ -150,8 +149,8 @@ fn aps_old_tolerance_selection_and_wrapped_phi_ranges() {
     // The matrices follow their angles.
     let raw_order = read_hdf5(&opts).unwrap();
     assert_eq!(
-        two.c2_exp.index_axis(Axis(0), 3)[[0, 5]],
-        raw_order.c2_exp.index_axis(Axis(0), 3)[[0, 5]]
+        two.c2_exp.angle(3).to_f64()[[0, 5]],
+        raw_order.c2_exp.angle(3).to_f64()[[0, 5]]
     );
 
     // Second ring.
@@ -200,7 +199,10 @@ fn t0_exclusion_drops_first_row_and_column() {
     assert_eq!(cut.c2_exp.dim(), (3, 15, 15));
     assert_eq!(cut.t1.to_vec(), data.t1.to_vec()[1..].to_vec());
     assert_eq!(cut.t2.len(), 15);
-    assert_eq!(cut.c2_exp[[1, 0, 3]], data.c2_exp[[1, 1, 4]]);
+    assert_eq!(
+        cut.c2_exp.to_f64()[[1, 0, 3]],
+        data.c2_exp.to_f64()[[1, 1, 4]]
+    );
     assert_eq!(cut.wavevector_q_list, data.wavevector_q_list);
     let single = data.select_angles(&[0]);
     let mut tiny = single.clone();
@@ -223,4 +225,36 @@ fn frames_in_file_without_loading() {
         5
     );
     assert!(homodyne_data::frames_in_file(&fixture("bad_unknown_layout.h5")).is_err());
+}
+
+#[test]
+fn large_float32_stacks_stay_float32() {
+    // Below the threshold float32 files are widened (the reference's f64 data); at or
+    // above it they stay float32: the same values, the diagonal correction rounded once.
+    let mut opts = LoadOptions::new(fixture("aps_u_mapped_f32_lzf.h5"));
+    opts.wavevector_q = 0.0055;
+    let wide = homodyne_data::load_xpcs_data(&opts).unwrap();
+    assert!(!wide.c2_exp.is_f32());
+    opts.float32_min_values = 0;
+    let narrow = homodyne_data::load_xpcs_data(&opts).unwrap();
+    assert!(narrow.c2_exp.is_f32());
+    assert_eq!(narrow.c2_exp.precision(), "float32");
+    let (w, n) = (wide.c2_exp.to_f64(), narrow.c2_exp.to_f64());
+    let n = &n;
+    assert_eq!(w.dim(), n.dim());
+    for ((a, i, j), &v) in w.indexed_iter() {
+        if i == j {
+            assert_eq!(n[[a, i, j]], f64::from(v as f32), "diagonal ({a}, {i})");
+        } else {
+            assert_eq!(n[[a, i, j]], v, "({a}, {i}, {j})");
+        }
+    }
+    let (w0, n0) = (
+        homodyne_data::exclude_t0(&wide),
+        homodyne_data::exclude_t0(&narrow),
+    );
+    assert!(n0.c2_exp.is_f32());
+    assert_eq!(n0.c2_exp.to_f64()[[0, 0, 3]], w0.c2_exp.to_f64()[[0, 0, 3]]);
+    assert_eq!(n0.c2_exp.get([1, 4, 2]), n[[1, 5, 3]]);
+    assert!(homodyne_data::check_plausible(&narrow).is_ok());
 }

@@ -16,8 +16,8 @@ fn plausible_fixture_passes_and_bad_angles_are_named() {
     assert_eq!(data.n_angles(), 4);
 
     let mut bad = data.clone();
-    bad.c2_exp.index_axis_mut(Axis(0), 1).fill(0.0);
-    bad.c2_exp.index_axis_mut(Axis(0), 3).fill(1.0);
+    bad.c2_exp.make_f64().index_axis_mut(Axis(0), 1).fill(0.0);
+    bad.c2_exp.make_f64().index_axis_mut(Axis(0), 3).fill(1.0);
     let e = check_plausible(&bad).expect_err("zero and constant matrices");
     assert!(
         matches!(e, DataError::ImplausibleData { n_angles: 4, ref problems, .. } if problems.len() == 2),
@@ -37,6 +37,7 @@ fn plausible_fixture_passes_and_bad_angles_are_named() {
     let mut counts = data.clone();
     counts
         .c2_exp
+        .make_f64()
         .slice_mut(s![0, .., ..])
         .mapv_inplace(|v| 5000.0 * v);
     let msg = check_plausible(&counts).unwrap_err().to_string();
@@ -47,7 +48,11 @@ fn plausible_fixture_passes_and_bad_angles_are_named() {
 
     // Mostly NaN (possible in NPZ input; HDF5 windows with NaN are refused when read).
     let mut holes = data.clone();
-    holes.c2_exp.slice_mut(s![2, .., 2..]).fill(f64::NAN);
+    holes
+        .c2_exp
+        .make_f64()
+        .slice_mut(s![2, .., 2..])
+        .fill(f64::NAN);
     let msg = check_plausible(&holes).unwrap_err().to_string();
     assert!(
         msg.contains("phi = 30 degrees") && msg.contains("NaN or infinite"),

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use homodyne_config::{Format, Loaded};
 use homodyne_data::{LoadOptions, SourceKind, XpcsData, exclude_t0};
-use homodyne_io::{FitSurface, NlsqRun, OutputOptions, Surfaces};
-use homodyne_model::{AnalysisMode, Experiment, Geometry, g2_grid};
+use homodyne_io::{FitSurface, FittedData, NlsqRun, OutputOptions, Surfaces};
+use homodyne_model::{AnalysisMode, Experiment, Geometry};
 use homodyne_nlsq::{InitialValues, NlsqOptions, NlsqResult, ParameterBounds};
 
 use crate::error::{Result, invalid};
@@ -280,22 +280,17 @@ impl Analysis {
 
     /// Theory on the loaded grid (t from 0) for a fit: raw `1 + g1^2`, the solver's
     /// scaled surface, and the post-hoc per-angle scaling against the data.
+    /// The theory is computed angle by angle when a file or figure asks for it
+    /// ([`Surfaces`]), never as a full array.
     pub fn surfaces(&self, data: &XpcsData, result: &NlsqResult) -> Result<Surfaces> {
         let experiment = self.experiment(data)?;
-        let n_phi = experiment.n_phi();
-        let raw = g2_grid(
-            &experiment,
-            &result.physical,
-            &vec![1.0; n_phi],
-            &vec![1.0; n_phi],
-        )?;
-        let solver = g2_grid(
+        Ok(Surfaces::new(
             &experiment,
             &result.physical,
             &result.contrast,
             &result.offset,
-        )?;
-        Ok(Surfaces::new(raw, solver, data.c2_exp.view())?)
+            data.c2_exp.view(),
+        )?)
     }
 
     /// Output options for `dir` from the configuration (`plotting.fit_surface`); the
@@ -307,6 +302,9 @@ impl Analysis {
         } else {
             FitSurface::Scaled
         };
+        // Validated by `check` (settings_errors): an unknown value cannot reach here.
+        options.fitted_data =
+            FittedData::parse(&self.loaded.config.output.fitted_data).unwrap_or_default();
         options
     }
 

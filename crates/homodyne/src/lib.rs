@@ -54,7 +54,7 @@ pub use homodyne_plot as plot;
 pub use homodyne_quality as quality_control;
 
 pub use homodyne_data::XpcsData;
-pub use homodyne_io::{FitSurface, OutputOptions, SummaryFormat, Surfaces};
+pub use homodyne_io::{FitSurface, FittedData, OutputOptions, SummaryFormat, Surfaces};
 pub use homodyne_model::AnalysisMode;
 pub use homodyne_nlsq::{Estimate, NlsqResult};
 

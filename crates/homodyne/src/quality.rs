@@ -57,6 +57,8 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Re
     if !pre.enabled && !qc.enabled {
         return Ok(false);
     }
+    // Preprocessing and quality control work on f64 values: float32 stacks are widened.
+    data.c2_exp.make_f64();
     let mut controller = QualityController::new(qc.clone());
     let phi = data.phi_angles_list.clone();
     let t = data.t1.clone();
@@ -64,7 +66,7 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Re
     if qc.enabled {
         let r = controller.validate_stage(
             QualityStage::RawData,
-            data.c2_exp.view_mut(),
+            data.c2_exp.make_f64().view_mut(),
             t.view(),
             phi.view(),
             None,
@@ -74,9 +76,9 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Re
     if pre.enabled {
         let pipeline = PreprocessingPipeline::new(pre.clone()).map_err(quality_err)?;
         let result = pipeline
-            .process(data.c2_exp.view(), t.view(), phi.view())
+            .process(data.c2_exp.make_f64().view(), t.view(), phi.view())
             .map_err(quality_err)?;
-        data.c2_exp = result.data;
+        data.c2_exp = result.data.into();
         if let Some(out_dir) = out_dir.filter(|_| pre.save_provenance) {
             let path = out_dir.join("preprocessing_provenance.json");
             result.provenance.save(&path).map_err(quality_err)?;
@@ -85,7 +87,7 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Re
         if qc.enabled {
             let r = controller.validate_stage(
                 QualityStage::PreprocessedData,
-                data.c2_exp.view_mut(),
+                data.c2_exp.make_f64().view_mut(),
                 t.view(),
                 phi.view(),
                 last.as_ref(),
@@ -96,7 +98,7 @@ pub fn apply(loaded: &Loaded, data: &mut XpcsData, out_dir: Option<&Path>) -> Re
     if qc.enabled {
         let r = controller.validate_stage(
             QualityStage::FinalData,
-            data.c2_exp.view_mut(),
+            data.c2_exp.make_f64().view_mut(),
             t.view(),
             phi.view(),
             last.as_ref(),

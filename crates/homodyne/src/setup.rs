@@ -135,6 +135,7 @@ pub fn load_options(
             fallback_to_all: pf.fallback_to_all_angles,
         },
         cache,
+        float32_min_values: homodyne_data::FLOAT32_MIN_VALUES,
     })
 }
 
@@ -216,6 +217,12 @@ pub fn settings_errors(loaded: &Loaded, overrides: &Overrides) -> Vec<String> {
     }
     if let Err(e) = crate::quality::sections(loaded) {
         errors.push(e.to_string());
+    }
+    let fitted = &loaded.config.output.fitted_data;
+    if homodyne_io::FittedData::parse(fitted).is_none() {
+        errors.push(format!(
+            "output.fitted_data: '{fitted}' is not one of float64, float32, compact"
+        ));
     }
     errors
 }

@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use homodyne_data::XpcsData;
+use homodyne_data::{C2Stack, XpcsData};
 use homodyne_plot::{
     DiagonalProfileOptions, FitComparisonOptions, HeatmapOptions, diagonal_profile,
     fit_comparison_file_name, fit_comparison_heatmaps, heatmap,
 };
-use ndarray::{Array1, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3, Axis, s};
 
 use crate::error::{OutputError, OutputResult, io_err};
 use crate::progress::Progress;
@@ -19,6 +19,43 @@ use crate::run::{record_file, remove_stale_figures};
 /// suffix around the angle.
 const FIT_COMPARISON_PREFIX: &str = "c2_heatmaps_phi_";
 const FIT_COMPARISON_SUFFIX: &str = "deg.png";
+
+/// Largest side of a matrix drawn as is; larger ones are drawn from every k-th frame
+/// (k = ceil(n / MAX_PLOT_SIDE)), which the figures' few hundred pixels cannot tell
+/// apart, so a 25 x 2000 x 2000 run never copies its data or theory for the figures.
+pub const MAX_PLOT_SIDE: usize = 1000;
+
+/// `m` and its time axis `t` at every k-th frame when `m` is larger than
+/// [`MAX_PLOT_SIDE`] (otherwise a copy).
+pub fn downsampled(m: ArrayView2<f64>, t: ArrayView1<f64>) -> (Array2<f64>, Array1<f64>) {
+    let step = m.nrows().max(m.ncols()).div_ceil(MAX_PLOT_SIDE).max(1);
+    let step = step as isize;
+    (
+        m.slice(s![..;step, ..;step]).to_owned(),
+        t.slice(s![..;step]).to_owned(),
+    )
+}
+
+/// A stack's matrices (any precision) at every k-th frame, as f64 for drawing.
+fn downsampled_stack(c2: &C2Stack, t: ArrayView1<f64>) -> (Array3<f64>, Array1<f64>) {
+    let (n_phi, n, _) = c2.dim();
+    let step = n.div_ceil(MAX_PLOT_SIDE).max(1) as isize;
+    let t = t.slice(s![..;step]).to_owned();
+    let m = t.len();
+    let mut out = Array3::<f64>::zeros((n_phi, m, m));
+    for a in 0..n_phi {
+        let mut plane = out.index_axis_mut(Axis(0), a);
+        match c2.angle(a) {
+            homodyne_data::C2Matrix::F64(v) => {
+                plane.assign(&v.slice(s![..;step, ..;step]));
+            }
+            homodyne_data::C2Matrix::F32(v) => {
+                plane.assign(&v.slice(s![..;step, ..;step]).mapv(f64::from));
+            }
+        }
+    }
+    (out, t)
+}
 
 fn plot_err(path: &Path) -> impl FnOnce(homodyne_plot::PlotError) -> OutputError + '_ {
     move |e| OutputError::Plot {
@@ -95,12 +132,13 @@ fn per_angle_figures(
 /// `experimental_data_phi_<phi>.png` per angle and `experimental_data_diagonal.png`
 /// (per-angle figures of an earlier run in `dir` are removed first).
 pub fn experimental(dir: &Path, data: &XpcsData, progress: &dyn Progress) -> OutputResult<()> {
+    let (c2, t) = downsampled_stack(&data.c2_exp, data.t1.view());
     per_angle(
         dir,
         "experimental_data",
         "Experimental",
-        data.c2_exp.view(),
-        data.t1.view(),
+        c2.view(),
+        t.view(),
         data.phi_angles_list
             .as_slice()
             .unwrap_or(&data.phi_angles_list.to_vec()),
@@ -118,6 +156,7 @@ pub fn simulated(
     progress: &dyn Progress,
 ) -> OutputResult<()> {
     let t = Array1::from(t.to_vec());
+    let (c2, t) = downsampled_stack(&C2Stack::F64(c2.clone()), t.view());
     per_angle(
         dir,
         "simulated_data",
@@ -134,8 +173,8 @@ pub fn simulated(
 /// Such figures of an earlier run in `dir` are removed first.
 pub fn fit_comparisons(
     dir: &Path,
-    exp: ArrayView3<f64>,
-    fit: ArrayView3<f64>,
+    exp: &C2Stack,
+    fit: &(dyn Fn(usize) -> OutputResult<Array2<f64>> + Sync),
     t: ArrayView1<f64>,
     phi: &[f64],
     progress: &dyn Progress,
@@ -149,15 +188,11 @@ pub fn fit_comparisons(
             phi_deg: angle,
             ..FitComparisonOptions::default()
         };
-        fit_comparison_heatmaps(
-            &path,
-            exp.index_axis(Axis(0), a),
-            fit.index_axis(Axis(0), a),
-            t,
-            t,
-            &opts,
-        )
-        .map_err(plot_err(&path))?;
+        // The angle's data and theory, thinned for drawing when large.
+        let (e, ts) = downsampled(exp.angle(a).to_f64().view(), t);
+        let (f, _) = downsampled(fit(a)?.view(), t);
+        fit_comparison_heatmaps(&path, e.view(), f.view(), ts.view(), ts.view(), &opts)
+            .map_err(plot_err(&path))?;
         record_file(&path);
         progress.step();
         Ok(())

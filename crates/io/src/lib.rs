@@ -38,7 +38,8 @@ pub use figures::{
 };
 pub use json::{num, nums, timestamp, write_json, write_yaml};
 pub use nlsq_files::{
-    FitSurface, NlsqRun, OutputOptions, SummaryFormat, parameters_json, summary_table, write_nlsq,
+    FitSurface, FittedData, NlsqRun, OutputOptions, SummaryFormat, parameters_json, summary_table,
+    write_nlsq,
 };
 pub use progress::{NoProgress, Progress};
 pub use run::{

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::atomic::{NpzEntry, write_npz, write_npz_with};
 use crate::device::device_info;
-use crate::error::{OutputResult, io_err};
+use crate::error::{OutputError, OutputResult, io_err};
 use crate::figures;
 use crate::json::{num, nums, timestamp, write_json, write_yaml};
 use crate::progress::Progress;
@@ -46,6 +46,44 @@ pub enum FitSurface {
     Scaled,
 }
 
+/// What `fitted_data.npz` holds (`output.fitted_data`). Every per-point array is written
+/// angle by angle from the data and the theory computed per angle, so writing it never
+/// holds more than one angle's surfaces; these choices decide the file's size (the
+/// reference's twelve arrays as float64 take 6 x 8 bytes per point: 4.8 GB at
+/// 25 x 2000 x 2000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FittedData {
+    /// The reference's twelve arrays, float64 (default).
+    #[default]
+    Float64,
+    /// The same arrays, the six per-point ones as float32 (half the size).
+    Float32,
+    /// float32, and of the per-point arrays only `c2_exp` and `c2_solver_scaled` (the
+    /// others follow from them and the per-angle scaling): a third of `float32`.
+    Compact,
+}
+
+impl FittedData {
+    /// The configuration value (`float64`, `float32`, `compact`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FittedData::Float64 => "float64",
+            FittedData::Float32 => "float32",
+            FittedData::Compact => "compact",
+        }
+    }
+
+    /// Parse a configuration value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "float64" | "f64" | "full" => Some(FittedData::Float64),
+            "float32" | "f32" => Some(FittedData::Float32),
+            "compact" => Some(FittedData::Compact),
+            _ => None,
+        }
+    }
+}
+
 /// Where and how results are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputOptions {
@@ -58,6 +96,8 @@ pub struct OutputOptions {
     pub save_plots: bool,
     /// Theory drawn in the fit figures.
     pub fit_surface: FitSurface,
+    /// What `fitted_data.npz` holds (`output.fitted_data`).
+    pub fitted_data: FittedData,
 }
 
 impl OutputOptions {
@@ -68,6 +108,7 @@ impl OutputOptions {
             summary_format: SummaryFormat::default(),
             save_plots: false,
             fit_surface: FitSurface::default(),
+            fitted_data: FittedData::default(),
         }
     }
 }
@@ -112,21 +153,17 @@ pub fn write_nlsq(
     )?;
     json_file("convergence_metrics.json", convergence_metrics_json(result))?;
     let npz = dir.join("fitted_data.npz");
-    write_fitted_data(&npz, data, result, surfaces)?;
+    write_fitted_data(&npz, data, result, surfaces, options.fitted_data)?;
     written.push(npz);
     let phi = data.phi_angles_list.to_vec();
-    let scaled;
-    let fit_surface = match options.fit_surface {
-        FitSurface::Solver => &surfaces.solver,
-        FitSurface::Scaled => {
-            scaled = surfaces.scaled();
-            &scaled
-        }
+    let fit_surface = |a: usize| match options.fit_surface {
+        FitSurface::Solver => surfaces.solver(a),
+        FitSurface::Scaled => surfaces.scaled(a),
     };
     figures::fit_comparisons(
         &dir,
-        data.c2_exp.view(),
-        fit_surface.view(),
+        &data.c2_exp,
+        &fit_surface,
         data.t1.view(),
         &phi,
         progress,
@@ -164,22 +201,28 @@ pub fn write_nlsq(
 /// simulation_config_fitted.json, simulated_c2_fitted_phi_<phi>deg.png}` and
 /// `<out>/plots/fit_comparison.png` (the angle closest to the flow direction).
 fn save_fitted_simulation(run: &NlsqRun, out: &Path) -> OutputResult<Vec<PathBuf>> {
-    let (data, result, fitted) = (run.data, run.result, &run.surfaces.solver);
+    let (data, result, surfaces) = (run.data, run.result, run.surfaces);
     let dir = out.join("simulated_data");
     std::fs::create_dir_all(&dir).map_err(io_err("cannot create folder", &dir))?;
     let mut written = Vec::new();
     let phi = data.phi_angles_list.to_vec();
     let npz = dir.join("c2_fitted_data.npz");
-    write_npz(
-        &npz,
-        fitted.len() <= COMPRESS_MAX_POINTS,
-        vec![
-            NpzEntry::array("c2", fitted.view()),
-            NpzEntry::array("t1", data.t1.view()),
-            NpzEntry::array("t2", data.t2.view()),
-            NpzEntry::array("phi_angles", data.phi_angles_list.view()),
-        ],
-    )?;
+    let shape = data.c2_exp.shape().to_vec();
+    write_npz_with(&npz, data.c2_exp.len() <= COMPRESS_MAX_POINTS, |w| {
+        let mut failure = None;
+        w.add_f64_values(
+            "c2",
+            &shape,
+            per_angle(surfaces.n_phi(), &mut failure, |a| surfaces.solver(a)),
+        )?;
+        if let Some(e) = failure {
+            return Err(surface_error(e));
+        }
+        w.add_f64("t1", &[data.t1.len()], data.t1.iter())?;
+        w.add_f64("t2", &[data.t2.len()], data.t2.iter())?;
+        w.add_f64("phi_angles", &[phi.len()], phi.iter())?;
+        Ok(())
+    })?;
     written.push(npz);
     let physical: Map<String, Value> = result
         .physical_names()
@@ -206,10 +249,11 @@ fn save_fitted_simulation(run: &NlsqRun, out: &Path) -> OutputResult<Vec<PathBuf
     remove_stale_figures(&dir, "simulated_c2_fitted_phi_", "deg.png");
     for (a, &angle) in phi.iter().enumerate() {
         let path = dir.join(format!("simulated_c2_fitted_phi_{angle:.1}deg.png"));
+        let (fitted, t) = figures::downsampled(surfaces.solver(a)?.view(), data.t1.view());
         figures::c2_heatmap(
             &path,
-            fitted.index_axis(Axis(0), a),
-            data.t1.view(),
+            fitted.view(),
+            t.view(),
             &format!("Fitted c₂, φ = {angle:.1}°"),
         )?;
         written.push(path);
@@ -225,11 +269,13 @@ fn save_fitted_simulation(run: &NlsqRun, out: &Path) -> OutputResult<Vec<PathBuf
     let plots_dir = out.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(io_err("cannot create folder", &plots_dir))?;
     let comparison = plots_dir.join("fit_comparison.png");
+    let (exp, t) = figures::downsampled(data.c2_exp.angle(closest).to_f64().view(), data.t1.view());
+    let (fitted, _) = figures::downsampled(surfaces.solver(closest)?.view(), data.t1.view());
     figures::fit_comparison_one(
         &comparison,
-        data.c2_exp.index_axis(Axis(0), closest),
-        fitted.index_axis(Axis(0), closest),
-        data.t1.view(),
+        exp.view(),
+        fitted.view(),
+        t.view(),
         phi[closest],
     )?;
     written.push(comparison);
@@ -363,17 +409,46 @@ fn convergence_metrics_json(result: &NlsqResult) -> Value {
     })
 }
 
-/// Write the 12 arrays of the reference's fitted_data.npz. Derived surfaces are computed
-/// in one reused buffer to keep memory near a few copies of the data.
+/// The values of `n_phi` per-angle matrices in angle order, each computed by `make` when
+/// its turn comes (one angle held at a time); the first error stops the stream and is
+/// kept in `failure`.
+fn per_angle<'a>(
+    n_phi: usize,
+    failure: &'a mut Option<OutputError>,
+    make: impl Fn(usize) -> OutputResult<Array2<f64>> + 'a,
+) -> impl Iterator<Item = f64> + 'a {
+    (0..n_phi)
+        .map_while(move |a| match make(a) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                *failure = Some(e);
+                None
+            }
+        })
+        .flat_map(|m| m.into_iter())
+}
+
+/// An error of the theory while an NPZ entry streams, carried through the writer.
+fn surface_error(e: OutputError) -> homodyne_data::DataError {
+    homodyne_data::DataError::InvalidOption {
+        option: "fitted surfaces".into(),
+        reason: e.to_string(),
+    }
+}
+
+/// Write the reference's fitted_data.npz (`mode` decides precision and which per-point
+/// arrays, [`FittedData`]). Every per-point array streams angle by angle: the theory of
+/// one angle is computed, combined with that angle's data and written, so memory stays
+/// at the data plus one angle's matrices whatever the size.
 fn write_fitted_data(
     path: &Path,
     data: &XpcsData,
     result: &NlsqResult,
     surfaces: &Surfaces,
+    mode: FittedData,
 ) -> OutputResult<()> {
     let c2 = &data.c2_exp;
     let n_phi = c2.len_of(Axis(0));
-    let plane = c2.len() / n_phi.max(1);
     let shape = c2.shape().to_vec();
     let scaling = Array2::from_shape_fn((n_phi, 2), |(a, j)| {
         if j == 0 {
@@ -394,33 +469,61 @@ fn write_fitted_data(
     // million points noisy float64 barely compresses (1.10 GB -> 1.06 GB for
     // 23 x 1000 x 1000) and deflate would take longer than the fit, so store.
     let compress = c2.len() <= COMPRESS_MAX_POINTS;
+    let exp = |a: usize| -> OutputResult<Array2<f64>> { Ok(c2.angle(a).to_f64()) };
+    let scaled = |a: usize| surfaces.scaled(a);
+    let residual = |a: usize| -> OutputResult<Array2<f64>> {
+        let mut s = surfaces.scaled(a)?;
+        let e = c2.angle(a);
+        s.indexed_iter_mut()
+            .for_each(|((i, j), v)| *v = e.get(i, j) - *v);
+        Ok(s)
+    };
+    let normalized = |a: usize| -> OutputResult<Array2<f64>> {
+        let mut r = residual(a)?;
+        let e = c2.angle(a);
+        r.indexed_iter_mut().for_each(|((i, j), v)| {
+            let e = e.get(i, j);
+            *v = if e == 0.0 { 0.0 } else { *v / (0.05 * e) }
+        });
+        Ok(r)
+    };
+    let raw = |a: usize| surfaces.raw(a);
+    let solver = |a: usize| surfaces.solver(a);
+    type Make<'m> = &'m dyn Fn(usize) -> OutputResult<Array2<f64>>;
+    let per_point: Vec<(&str, Make)> = match mode {
+        FittedData::Compact => vec![("c2_exp", &exp), ("c2_solver_scaled", &solver)],
+        _ => vec![
+            ("c2_exp", &exp),
+            ("c2_theoretical_raw", &raw),
+            ("c2_theoretical_scaled", &scaled),
+            ("c2_solver_scaled", &solver),
+            ("residuals", &residual),
+            ("residuals_normalized", &normalized),
+        ],
+    };
     write_npz_with(path, compress, |w| {
         w.add_f64("phi_angles", &[n_phi], data.phi_angles_list.iter())?;
-        w.add_f64("c2_exp", &shape, c2.iter())?;
-        w.add_f64("c2_theoretical_raw", &shape, surfaces.raw.iter())?;
-        let mut buf: Vec<f64> = surfaces
-            .raw
-            .iter()
-            .enumerate()
-            .map(|(k, &r)| {
-                let (a, b) = surfaces.lstsq[k / plane.max(1)];
-                a * r + b
-            })
-            .collect();
-        w.add_f64("c2_theoretical_scaled", &shape, buf.iter())?;
-        w.add_f64("c2_solver_scaled", &shape, surfaces.solver.iter())?;
-        w.add_f64("per_angle_scaling", &[n_phi, 2], scaling.iter())?;
-        w.add_f64(
-            "per_angle_scaling_solver",
-            &[n_phi, 2],
-            solver_scaling.iter(),
-        )?;
-        buf.iter_mut().zip(c2.iter()).for_each(|(s, e)| *s = e - *s);
-        w.add_f64("residuals", &shape, buf.iter())?;
-        buf.iter_mut()
-            .zip(c2.iter())
-            .for_each(|(r, &e)| *r = if e == 0.0 { 0.0 } else { *r / (0.05 * e) });
-        w.add_f64("residuals_normalized", &shape, buf.iter())?;
+        for (name, make) in &per_point {
+            // Data and theory of one angle at a time; the order of the reference's file.
+            let mut failure = None;
+            let values = per_angle(n_phi, &mut failure, make);
+            if mode == FittedData::Float64 {
+                w.add_f64_values(name, &shape, values)?;
+            } else {
+                w.add_f32_values(name, &shape, values)?;
+            }
+            if let Some(e) = failure {
+                return Err(surface_error(e));
+            }
+            if *name == "c2_solver_scaled" {
+                w.add_f64("per_angle_scaling", &[n_phi, 2], scaling.iter())?;
+                w.add_f64(
+                    "per_angle_scaling_solver",
+                    &[n_phi, 2],
+                    solver_scaling.iter(),
+                )?;
+            }
+        }
         w.add_f64("t1", &[data.t1.len()], data.t1.iter())?;
         w.add_f64("t2", &[data.t2.len()], data.t2.iter())?;
         w.add_f64("q", &[1], q.iter())?;

@@ -23,6 +23,81 @@ use crate::experiment::Experiment;
 use crate::points::{PointSet, TimePairs, Triangles};
 
 /// Measurement uncertainty of c2.
+/// A c2 value as stored: float64, or float32 as APS files store it. Readers widen each
+/// value to f64 (exact) and accumulate in f64.
+pub trait C2Value: Copy + Into<f64> + PartialEq + Send + Sync + 'static {}
+impl C2Value for f64 {}
+impl C2Value for f32 {}
+
+/// A borrowed (n_phi, n_t, n_t) c2 stack in its stored precision: what the NLSQ driver,
+/// the noise estimate and the quantile estimates read, so float32 data need no f64 copy.
+#[derive(Debug, Clone, Copy)]
+pub enum C2View<'a> {
+    /// float64 values.
+    F64(ArrayView3<'a, f64>),
+    /// float32 values (half the memory).
+    F32(ArrayView3<'a, f32>),
+}
+
+impl<'a> From<ArrayView3<'a, f64>> for C2View<'a> {
+    fn from(v: ArrayView3<'a, f64>) -> Self {
+        C2View::F64(v)
+    }
+}
+
+impl<'a> From<ArrayView3<'a, f32>> for C2View<'a> {
+    fn from(v: ArrayView3<'a, f32>) -> Self {
+        C2View::F32(v)
+    }
+}
+
+impl<'a> C2View<'a> {
+    /// The shape `[n_phi, n_t, n_t]`.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            C2View::F64(v) => v.shape(),
+            C2View::F32(v) => v.shape(),
+        }
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+    /// Whether the stack holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Value `[a, i, j]` widened to f64.
+    pub fn get(&self, idx: [usize; 3]) -> f64 {
+        match self {
+            C2View::F64(v) => v[idx],
+            C2View::F32(v) => f64::from(v[idx]),
+        }
+    }
+    /// Bytes per value (8 or 4).
+    pub fn bytes_per_value(&self) -> usize {
+        match self {
+            C2View::F64(_) => 8,
+            C2View::F32(_) => 4,
+        }
+    }
+    /// [`FitData`] over these values (checked as [`FitData::new`] checks).
+    pub fn fit_data<'b>(
+        self,
+        experiment: &Experiment,
+        sigma: Sigma<'b>,
+    ) -> Result<FitData<'b>, ModelError>
+    where
+        'a: 'b,
+    {
+        match self {
+            C2View::F64(v) => FitData::new(experiment, v, sigma),
+            C2View::F32(v) => FitData::new_f32(experiment, v, sigma),
+        }
+    }
+}
+
+/// Measurement uncertainty of c2.
 #[derive(Debug, Clone, Copy)]
 pub enum Sigma<'a> {
     /// One sigma for every point (the reference's default is 0.01).

@@ -30,7 +30,7 @@ pub mod points;
 pub mod scalar;
 pub mod scaling;
 
-pub use data::{FitData, OwnedFitData, OwnedSigma, PointData, ShardData, Sigma};
+pub use data::{C2Value, C2View, FitData, OwnedFitData, OwnedSigma, PointData, ShardData, Sigma};
 pub use error::ModelError;
 pub use experiment::Experiment;
 pub use forward::g2_grid;

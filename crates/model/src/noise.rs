@@ -6,6 +6,7 @@
 
 use ndarray::{ArrayView2, ArrayView3, Axis};
 
+use crate::data::C2Value;
 use crate::par::{Par, run_tiles};
 
 /// Consistency factor of the median absolute deviation for Gaussian data:
@@ -33,7 +34,7 @@ pub const SIGMA_FLOOR_RELATIVE: f64 = 1e-7;
 /// fit must then count each unordered pair (i < j) once. Data with independent noise in
 /// every element (simulations, some NPZ inputs) are not symmetric and keep both.
 /// Compared block by block (cache friendly), stopping at the first difference.
-pub fn is_symmetric(c2: ArrayView3<'_, f64>) -> bool {
+pub fn is_symmetric<T: C2Value>(c2: ArrayView3<'_, T>) -> bool {
     let (n_phi, n, m) = c2.dim();
     if n != m {
         return false;
@@ -41,7 +42,7 @@ pub fn is_symmetric(c2: ArrayView3<'_, f64>) -> bool {
     (0..n_phi).all(|a| matrix_is_symmetric(c2.index_axis(Axis(0), a)))
 }
 
-fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
+fn matrix_is_symmetric<T: C2Value>(m: ArrayView2<'_, T>) -> bool {
     const B: usize = 32;
     let n = m.nrows();
     let same = |x: f64, y: f64| x == y || (x.is_nan() && y.is_nan());
@@ -49,7 +50,7 @@ fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
         for bj in (bi..n).step_by(B) {
             for i in bi..(bi + B).min(n) {
                 for j in bj.max(i + 1)..(bj + B).min(n) {
-                    if !same(m[[i, j]], m[[j, i]]) {
+                    if !same(m[[i, j]].into(), m[[j, i]].into()) {
                         return false;
                     }
                 }
@@ -57,6 +58,24 @@ fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
         }
     }
     true
+}
+
+impl crate::data::C2View<'_> {
+    /// [`is_symmetric`] on the stored values.
+    pub fn is_symmetric(&self) -> bool {
+        match self {
+            crate::data::C2View::F64(v) => is_symmetric(*v),
+            crate::data::C2View::F32(v) => is_symmetric(*v),
+        }
+    }
+
+    /// [`estimate_sigma`] on the stored values.
+    pub fn estimate_sigma(&self, par: Par) -> Vec<f64> {
+        match self {
+            crate::data::C2View::F64(v) => estimate_sigma(*v, par),
+            crate::data::C2View::F32(v) => estimate_sigma(*v, par),
+        }
+    }
 }
 
 /// Noise level sigma of each angle, measured from the data alone.
@@ -98,7 +117,7 @@ fn matrix_is_symmetric(m: ArrayView2<'_, f64>) -> bool {
 /// slowly decorrelating speckle frames) is still partly underestimated, and a smooth
 /// model misfit does not inflate the estimate, which is what makes the reduced chi^2
 /// computed with it a test of the model.
-pub fn estimate_sigma(c2: ArrayView3<'_, f64>, par: Par) -> Vec<f64> {
+pub fn estimate_sigma<T: C2Value>(c2: ArrayView3<'_, T>, par: Par) -> Vec<f64> {
     let n_phi = c2.len_of(Axis(0));
     run_tiles(
         par,
@@ -110,7 +129,7 @@ pub fn estimate_sigma(c2: ArrayView3<'_, f64>, par: Par) -> Vec<f64> {
 
 /// sigma of one angle (see [`estimate_sigma`]); `scratch` holds the differences and
 /// their deviations.
-fn angle_sigma(m: ArrayView2<'_, f64>, scratch: &mut (Vec<f64>, Vec<f64>)) -> f64 {
+fn angle_sigma<T: C2Value>(m: ArrayView2<'_, T>, scratch: &mut (Vec<f64>, Vec<f64>)) -> f64 {
     let (d, work) = scratch;
     let n = m.nrows().min(m.ncols());
     d.clear();
@@ -118,15 +137,17 @@ fn angle_sigma(m: ArrayView2<'_, f64>, scratch: &mut (Vec<f64>, Vec<f64>)) -> f6
     for i in 0..n {
         let row = m.row(i);
         for j in (i + 1)..n {
-            if row[j].is_finite() {
-                level += row[j].abs();
+            let v: f64 = row[j].into();
+            if v.is_finite() {
+                level += v.abs();
                 count += 1;
             }
         }
         // Along the diagonal direction: (i-1, j-1), (i, j), (i+1, j+1) with lag j - i >= 3.
         if i >= 1 {
             for j in (i + 3)..n.saturating_sub(1) {
-                let v = m[[i - 1, j - 1]] - 2.0 * row[j] + m[[i + 1, j + 1]];
+                let at = |i: usize, j: usize| -> f64 { m[[i, j]].into() };
+                let v = at(i - 1, j - 1) - 2.0 * at(i, j) + at(i + 1, j + 1);
                 if v.is_finite() {
                     d.push(v);
                 }

@@ -10,6 +10,7 @@
 use ndarray::{ArrayView3, Axis};
 use std::str::FromStr;
 
+use crate::data::C2Value;
 use crate::par::{Par, run_tiles};
 use crate::params::Bounds;
 
@@ -358,8 +359,8 @@ pub fn least_squares(basis: &[f64], rows: usize, cols: usize, y: &[f64]) -> Vec<
 /// the bound midpoints. `include_diagonal` keeps the (t, t) points in the pools.
 /// Angles run in parallel on the current rayon pool ([`quantile_estimates_par`] with
 /// [`Par::rayon`]`(0)`).
-pub fn quantile_estimates(
-    c2: ArrayView3<f64>,
+pub fn quantile_estimates<T: C2Value>(
+    c2: ArrayView3<T>,
     t: &[f64],
     contrast_bounds: Bounds,
     offset_bounds: Bounds,
@@ -375,11 +376,31 @@ pub fn quantile_estimates(
     )
 }
 
+impl crate::data::C2View<'_> {
+    /// [`quantile_estimates`] on the stored values.
+    pub fn quantile_estimates(
+        &self,
+        t: &[f64],
+        contrast_bounds: Bounds,
+        offset_bounds: Bounds,
+        include_diagonal: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
+        match self {
+            crate::data::C2View::F64(v) => {
+                quantile_estimates(*v, t, contrast_bounds, offset_bounds, include_diagonal)
+            }
+            crate::data::C2View::F32(v) => {
+                quantile_estimates(*v, t, contrast_bounds, offset_bounds, include_diagonal)
+            }
+        }
+    }
+}
+
 /// [`quantile_estimates`] with parallelism `par`. Deterministic: each angle is estimated
 /// on its own (a percentile is a function of the multiset of values, not of their order)
 /// and the results are returned in angle order, whatever `par`.
-pub fn quantile_estimates_par(
-    c2: ArrayView3<f64>,
+pub fn quantile_estimates_par<T: C2Value>(
+    c2: ArrayView3<T>,
     t: &[f64],
     contrast_bounds: Bounds,
     offset_bounds: Bounds,
@@ -397,11 +418,12 @@ pub fn quantile_estimates_par(
             let mut values = Vec::with_capacity(n * n);
             for i in 0..n {
                 for j in 0..n {
-                    if (i == j && !include_diagonal) || !m[[i, j]].is_finite() {
+                    let v: f64 = m[[i, j]].into();
+                    if (i == j && !include_diagonal) || !v.is_finite() {
                         continue;
                     }
                     lags.push((t[i] - t[j]).abs());
-                    values.push(m[[i, j]]);
+                    values.push(v);
                 }
             }
             if values.len() < 100 {

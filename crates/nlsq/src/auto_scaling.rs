@@ -10,7 +10,7 @@
 //! contrast and offset per angle. The decision and its reason are in the result.
 
 use homodyne_model::scaling::{PerAngleMode, ScalingKind};
-use homodyne_model::{Experiment, g2_grid};
+use homodyne_model::{C2View, Experiment, g2_grid};
 use ndarray::ArrayView3;
 
 use crate::bounds::ParameterBounds;
@@ -56,13 +56,13 @@ fn rejects(x2: f64, dof: usize) -> bool {
 
 /// Each angle's contrast and offset from a line fit of its off-diagonal data (upper
 /// triangle) against `g1^2` of `physical`.
-pub fn per_angle_scaling(
+pub fn per_angle_scaling<'a>(
     experiment: &Experiment,
-    c2: ArrayView3<f64>,
+    c2: impl Into<C2View<'a>>,
     physical: &[f64],
 ) -> Result<PerAngleScaling, NlsqError> {
+    let c2: C2View<'a> = c2.into();
     let n_phi = experiment.n_phi();
-    let g1sq = g2_grid(experiment, physical, &vec![1.0; n_phi], &vec![0.0; n_phi])?;
     let n_t = experiment.n_t();
     let mut out = PerAngleScaling {
         contrast: Vec::with_capacity(n_phi),
@@ -71,10 +71,17 @@ pub fn per_angle_scaling(
         offset_se: Vec::with_capacity(n_phi),
     };
     for a in 0..n_phi {
+        // g1^2 of one angle at a time: no (n_phi, n_t, n_t) theory array.
+        let one = Experiment::new(
+            experiment.geometry.clone(),
+            experiment.t.clone(),
+            vec![experiment.phi_deg[a]],
+        )?;
+        let g1sq = g2_grid(&one, physical, &[1.0], &[0.0])?;
         let (mut n, mut sx, mut sy, mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for i in 0..n_t {
             for j in i + 1..n_t {
-                let (x, y) = (g1sq[[a, i, j]], c2[[a, i, j]]);
+                let (x, y) = (g1sq[[0, i, j]], c2.get([a, i, j]));
                 if x.is_finite() && y.is_finite() {
                     n += 1.0;
                     sx += x;
@@ -158,15 +165,16 @@ fn fourier_misfit(phi: &[f64], values: &[f64], se: &[f64], order: usize) -> (f64
 /// Fit with `options`; under `auto`, check the averaged scaling against the data and
 /// refit with per-angle scaling when the data demand it (module docs). `progress`
 /// receives every solver iteration of every fit.
-pub fn fit_checked(
-    experiment: &Experiment,
-    c2: ArrayView3<f64>,
-    sigma: Option<ArrayView3<f64>>,
+pub fn fit_checked<'a>(
+    experiment: &'a Experiment,
+    c2: impl Into<C2View<'a>>,
+    sigma: Option<ArrayView3<'a, f64>>,
     initial: &InitialValues,
     bounds: &ParameterBounds,
     options: &NlsqOptions,
-    progress: Option<&(dyn Fn(usize, f64) + Sync)>,
+    progress: Option<&'a (dyn Fn(usize, f64) + Sync)>,
 ) -> Result<NlsqResult, NlsqError> {
+    let c2: C2View<'a> = c2.into();
     let run = |opts: &NlsqOptions, start: &InitialValues| -> Result<NlsqResult, NlsqError> {
         let fitter = Fitter::new(experiment, c2, sigma, start, bounds, opts)?;
         Ok(match progress {

@@ -8,10 +8,11 @@
 
 use std::time::Instant;
 
+use homodyne_model::C2View;
 use homodyne_model::Experiment;
 use homodyne_model::layout::ParameterLayout;
 use homodyne_model::params::AnalysisMode;
-use homodyne_model::scaling::{AngleMap, ScalingKind, quantile_estimates};
+use homodyne_model::scaling::{AngleMap, ScalingKind};
 use ndarray::ArrayView3;
 use tracing::{debug, info, warn};
 
@@ -47,10 +48,10 @@ pub struct Fitter<'a> {
 }
 
 /// One-call fit: prepare and run with recovery.
-pub fn fit(
-    experiment: &Experiment,
-    c2: ArrayView3<f64>,
-    sigma: Option<ArrayView3<f64>>,
+pub fn fit<'a>(
+    experiment: &'a Experiment,
+    c2: impl Into<C2View<'a>>,
+    sigma: Option<ArrayView3<'a, f64>>,
     initial: &InitialValues,
     bounds: &ParameterBounds,
     options: &NlsqOptions,
@@ -65,12 +66,13 @@ impl<'a> Fitter<'a> {
     /// unordered time pair once, other data both triangles ([`ObjectiveInfo`]).
     pub fn new(
         experiment: &'a Experiment,
-        c2: ArrayView3<'a, f64>,
+        c2: impl Into<C2View<'a>>,
         sigma: Option<ArrayView3<'a, f64>>,
         initial: &InitialValues,
         bounds: &ParameterBounds,
         options: &NlsqOptions,
     ) -> Result<Self, NlsqError> {
+        let c2: C2View<'a> = c2.into();
         options.validate()?;
         let mode = initial.validate(experiment)?;
         bounds.validate(mode)?;
@@ -90,7 +92,7 @@ impl<'a> Fitter<'a> {
             .into());
         }
         let (fixed_c, fixed_o) = if kind == ScalingKind::FixedConstant {
-            quantile_estimates(c2, &experiment.t, bounds.contrast, bounds.offset, false)
+            c2.quantile_estimates(&experiment.t, bounds.contrast, bounds.offset, false)
         } else {
             (Vec::new(), Vec::new())
         };
@@ -672,13 +674,13 @@ const FALLBACK_SIGMA: f64 = 0.01;
 /// measured angles, and when none can be measured the reference's 0.01 is used, with a
 /// warning.
 fn objective_info<'a>(
-    c2: ArrayView3<'a, f64>,
+    c2: C2View<'a>,
     sigma: Option<ArrayView3<'a, f64>>,
     setting: SigmaSetting,
     warnings: &mut Vec<String>,
 ) -> (NoiseLevel<'a>, ObjectiveInfo) {
     let n_phi = c2.shape()[0];
-    let symmetric = homodyne_model::noise::is_symmetric(c2);
+    let symmetric = c2.is_symmetric();
     let points = PointsCounted::for_symmetry(symmetric);
     let (noise, method) = match (sigma, setting) {
         (Some(view), _) => (NoiseLevel::PerPoint(view), SigmaMethod::PerPoint),
@@ -701,11 +703,8 @@ fn objective_info<'a>(
 }
 
 /// sigma of each angle measured from the data; see [`objective_info`] for the fallbacks.
-fn measured_sigma<'a>(
-    c2: ArrayView3<'a, f64>,
-    warnings: &mut Vec<String>,
-) -> (NoiseLevel<'a>, SigmaMethod) {
-    let mut values = homodyne_model::noise::estimate_sigma(c2, homodyne_model::Par::rayon(0));
+fn measured_sigma<'a>(c2: C2View<'a>, warnings: &mut Vec<String>) -> (NoiseLevel<'a>, SigmaMethod) {
+    let mut values = c2.estimate_sigma(homodyne_model::Par::rayon(0));
     let mut measured: Vec<f64> = values.iter().copied().filter(|s| s.is_finite()).collect();
     if measured.is_empty() {
         let w = format!("too few points to measure the noise; using sigma = {FALLBACK_SIGMA}");

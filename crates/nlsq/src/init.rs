@@ -3,10 +3,9 @@
 //! midpoints; contrast/offset as given per angle or estimated from the data by the
 //! quantile rule. Fixed physical parameters are held at their values.
 
+use homodyne_model::C2View;
 use homodyne_model::Experiment;
 use homodyne_model::params::{AnalysisMode, ParameterSpace};
-use homodyne_model::scaling::quantile_estimates;
-use ndarray::ArrayView3;
 use serde::Serialize;
 
 use crate::bounds::ParameterBounds;
@@ -67,9 +66,9 @@ impl InitialValues {
 /// flags, its bounds; contrast/offset as in [`initial_values`] (`scaling = None` ->
 /// per-angle quantile estimates from `c2`, a single value per list is replicated).
 /// Returns the start and the bounds the fit should use.
-pub fn initial_values_from_space(
+pub fn initial_values_from_space<'a>(
     experiment: &Experiment,
-    c2: ArrayView3<f64>,
+    c2: impl Into<C2View<'a>>,
     space: &ParameterSpace,
     scaling: Option<(&[f64], &[f64])>,
 ) -> Result<(InitialValues, ParameterBounds), NlsqError> {
@@ -83,14 +82,15 @@ pub fn initial_values_from_space(
 /// Build initial values: `physical = None` means the configuration's `values: null` ->
 /// bound midpoints; `scaling = None` -> per-angle quantile estimates from `c2` (diagonal
 /// excluded), a single value per list is replicated over the angles.
-pub fn initial_values(
+pub fn initial_values<'a>(
     experiment: &Experiment,
-    c2: ArrayView3<f64>,
+    c2: impl Into<C2View<'a>>,
     mode: AnalysisMode,
     physical: Option<&[f64]>,
     scaling: Option<(&[f64], &[f64])>,
     bounds: &ParameterBounds,
 ) -> Result<InitialValues, NlsqError> {
+    let c2: C2View<'a> = c2.into();
     bounds.validate(mode)?;
     let physical = match physical {
         Some(v) if v.len() == mode.n_physical() => v.to_vec(),
@@ -124,7 +124,7 @@ pub fn initial_values(
                 }
                 .into());
             }
-            quantile_estimates(c2, &experiment.t, bounds.contrast, bounds.offset, false)
+            c2.quantile_estimates(&experiment.t, bounds.contrast, bounds.offset, false)
         }
     };
     let values = InitialValues::new(physical, contrast, offset);

@@ -13,7 +13,7 @@ use std::ops::Range;
 use homodyne_model::Experiment;
 use homodyne_model::layout::ParameterLayout;
 use homodyne_model::normal::{self, CostSummary, FitData, NormalEquations, Sigma};
-use homodyne_model::{Par, PointSet, Triangles};
+use homodyne_model::{C2View, Par, PointSet, Triangles};
 use ndarray::ArrayView3;
 use serde::Serialize;
 
@@ -202,7 +202,7 @@ impl ObjectiveInfo {
 /// A prepared fitting problem.
 pub struct Problem<'a> {
     experiment: &'a Experiment,
-    c2: ArrayView3<'a, f64>,
+    c2: C2View<'a>,
     sigma: NoiseLevel<'a>,
     triangles: Triangles,
     layout: ParameterLayout,
@@ -220,7 +220,7 @@ impl<'a> Problem<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         experiment: &'a Experiment,
-        c2: ArrayView3<'a, f64>,
+        c2: C2View<'a>,
         sigma: NoiseLevel<'a>,
         triangles: Triangles,
         layout: ParameterLayout,
@@ -229,7 +229,7 @@ impl<'a> Problem<'a> {
         weight: RobustLoss,
         chunks: Vec<Range<usize>>,
     ) -> Result<Self, NlsqError> {
-        let data = FitData::new(experiment, c2, sigma.as_sigma())?;
+        let data = c2.fit_data(experiment, sigma.as_sigma())?;
         let p = layout.n_params();
         if lower.len() != p || upper.len() != p {
             return Err(NlsqError::Initial(format!(
@@ -329,7 +329,8 @@ impl<'a> Problem<'a> {
     }
     /// The data (checked at construction, so this cannot fail).
     pub(crate) fn data(&self) -> FitData<'_> {
-        FitData::new(self.experiment, self.c2, self.sigma.as_sigma())
+        self.c2
+            .fit_data(self.experiment, self.sigma.as_sigma())
             .expect("checked when the problem was built")
     }
     fn points(&self, rows: Range<usize>) -> PointSet<'static> {

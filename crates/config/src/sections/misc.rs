@@ -215,6 +215,10 @@ section! {
         pub compression_level: u32 = 6,
         /// Built-in default config key.
         pub include_diagnostics: Option<bool> = None,
+        /// What `nlsq/fitted_data.npz` holds: `float64` (the reference's twelve arrays),
+        /// `float32` (per-point arrays as float32: half the size) or `compact` (float32,
+        /// per-point arrays `c2_exp` and `c2_solver_scaled` only).
+        pub fitted_data: String = "float64".into(),
     }
 }
 
