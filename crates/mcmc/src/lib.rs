@@ -15,9 +15,9 @@ pub mod combine;
 pub mod diagnostics;
 
 pub use combine::{
-    CombineError, CombineMethod, CombineOptions, Combined, DropReason, DroppedShard,
-    Heterogeneity, HeterogeneityOptions, ParseMethodError, ShardInput, combine,
-    consensus_mc, robust_consensus_mc, weighted_gaussian,
+    CombineError, CombineMethod, CombineOptions, Combined, DropReason, DroppedShard, Heterogeneity,
+    HeterogeneityOptions, ParseMethodError, ShardInput, combine, consensus_mc, robust_consensus_mc,
+    weighted_gaussian,
 };
 pub use diagnostics::{
     DEFAULT_TAIL_PROBS, MIN_DRAWS, Summary, ebfmi, ess_bulk, ess_mean, ess_tail, mcse_mean,

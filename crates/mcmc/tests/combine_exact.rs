@@ -6,8 +6,7 @@ mod common;
 
 use common::*;
 use homodyne_mcmc::{
-    CombineMethod, CombineOptions, ShardInput, combine, consensus_mc, rhat_rank,
-    weighted_gaussian,
+    CombineMethod, CombineOptions, ShardInput, combine, consensus_mc, rhat_rank, weighted_gaussian,
 };
 use ndarray::{Array1, Array3, Axis};
 use rand::SeedableRng;
@@ -55,7 +54,10 @@ fn diagonal_rule(draws: &[Array3<f64>], seed: u64) -> Array3<f64> {
 fn consensus_recovers_the_analytic_product_and_keeps_the_correlation() {
     let sub = subposteriors(K, 11);
     let rho = correlation(&sub.product_cov, 0, 1);
-    assert!((rho + 0.95).abs() < 1e-9, "the product is the target, got {rho}");
+    assert!(
+        (rho + 0.95).abs() < 1e-9,
+        "the product is the target, got {rho}"
+    );
     let draws = shard_draws_moment_matched(&sub, CHAINS, DRAWS, 1000);
     let shards = inputs(&draws);
 
@@ -66,8 +68,20 @@ fn consensus_recovers_the_analytic_product_and_keeps_the_correlation() {
     assert_eq!(out.draws.dim(), (CHAINS, DRAWS, 3));
 
     let (mean, cov) = sample_moments(&out.draws);
-    assert_mean_close(&mean, &sub.product_mean, &sub.product_cov, 1e-9, "consensus draws");
-    assert_mean_close(&out.mean, &sub.product_mean, &sub.product_cov, 1e-9, "reported mean");
+    assert_mean_close(
+        &mean,
+        &sub.product_mean,
+        &sub.product_cov,
+        1e-9,
+        "consensus draws",
+    );
+    assert_mean_close(
+        &out.mean,
+        &sub.product_mean,
+        &sub.product_cov,
+        1e-9,
+        "reported mean",
+    );
     assert_cov_close(&out.cov, &sub.product_cov, 1e-9, "reported product");
     assert_cov_close(&cov, &sub.product_cov, 0.02, "consensus draws");
     assert!((correlation(&cov, 0, 1) - rho).abs() < 0.005);
@@ -82,7 +96,10 @@ fn consensus_recovers_the_analytic_product_and_keeps_the_correlation() {
     let diag = diagonal_rule(&draws, 5);
     let (_, diag_cov) = sample_moments(&diag);
     let diag_rho = correlation(&diag_cov, 0, 1);
-    assert!(diag_rho.abs() < 0.05, "diagonal rule correlation {diag_rho}");
+    assert!(
+        diag_rho.abs() < 0.05,
+        "diagonal rule correlation {diag_rho}"
+    );
 }
 
 /// Plain i.i.d. shard draws: the weights are estimated too. The combined mean's error is
@@ -94,7 +111,13 @@ fn consensus_with_estimated_weights_stays_within_sampling_error() {
     let draws = shard_draws(&sub, CHAINS, DRAWS, 1000);
     let out = consensus_mc(&inputs(&draws), 0, &CombineOptions::default()).unwrap();
     let (mean, cov) = sample_moments(&out.draws);
-    assert_mean_close(&mean, &sub.product_mean, &sub.product_cov, 0.03, "consensus draws");
+    assert_mean_close(
+        &mean,
+        &sub.product_mean,
+        &sub.product_cov,
+        0.03,
+        "consensus draws",
+    );
     assert_cov_close(&cov, &sub.product_cov, 0.02, "consensus draws");
     assert!((correlation(&cov, 0, 1) + 0.95).abs() < 0.005);
 }
@@ -106,7 +129,12 @@ fn consensus_is_bit_reproducible() {
     let shards = inputs(&draws);
     let a = consensus_mc(&shards, 0, &CombineOptions::default()).unwrap();
     let b = consensus_mc(&shards, 0, &CombineOptions::default()).unwrap();
-    assert!(a.draws.iter().zip(&b.draws).all(|(x, y)| x.to_bits() == y.to_bits()));
+    assert!(
+        a.draws
+            .iter()
+            .zip(&b.draws)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
     assert_eq!(a, b);
 }
 
@@ -123,19 +151,44 @@ fn weighted_gaussian_is_the_seeded_analytic_product() {
     };
     let a = weighted_gaussian(&shards, 0, &opts).unwrap();
     let b = weighted_gaussian(&shards, 0, &opts).unwrap();
-    assert!(a.draws.iter().zip(&b.draws).all(|(x, y)| x.to_bits() == y.to_bits()));
-    let other = weighted_gaussian(&shards, 0, &CombineOptions { seed: 8, ..opts.clone() }).unwrap();
+    assert!(
+        a.draws
+            .iter()
+            .zip(&b.draws)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    let other = weighted_gaussian(
+        &shards,
+        0,
+        &CombineOptions {
+            seed: 8,
+            ..opts.clone()
+        },
+    )
+    .unwrap();
     assert!(a.draws.iter().zip(&other.draws).any(|(x, y)| x != y));
     // Same product as the consensus rule; only the draws are synthetic.
     let consensus = consensus_mc(&shards, 0, &opts).unwrap();
     assert_eq!(a.mean, consensus.mean);
     assert_eq!(a.cov, consensus.cov);
-    assert_mean_close(&a.mean, &sub.product_mean, &sub.product_cov, 1e-9, "reported mean");
+    assert_mean_close(
+        &a.mean,
+        &sub.product_mean,
+        &sub.product_cov,
+        1e-9,
+        "reported mean",
+    );
     assert_cov_close(&a.cov, &sub.product_cov, 1e-9, "reported cov");
 
     assert_eq!(a.draws.dim(), (CHAINS, DRAWS, 3));
     let (mean, cov) = sample_moments(&a.draws);
-    assert_mean_close(&mean, &sub.product_mean, &sub.product_cov, 0.016, "weighted_gaussian");
+    assert_mean_close(
+        &mean,
+        &sub.product_mean,
+        &sub.product_cov,
+        0.016,
+        "weighted_gaussian",
+    );
     assert_cov_close(&cov, &sub.product_cov, 0.02, "weighted_gaussian");
 }
 

@@ -63,7 +63,10 @@ fn every_case_and_statistic_matches_arviz() {
             } else {
                 let rel = ((got - want) / want).abs();
                 worst = worst.max(rel);
-                assert!(rel <= 1e-10, "{case} {name}: got {got}, ArviZ {want} (rel {rel:e})");
+                assert!(
+                    rel <= 1e-10,
+                    "{case} {name}: got {got}, ArviZ {want} (rel {rel:e})"
+                );
             }
             let in_summary = match name {
                 "rhat_rank" => summary.rhat,

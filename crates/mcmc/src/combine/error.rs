@@ -9,7 +9,9 @@ pub enum CombineError {
     #[error("no shards to combine")]
     NoShards,
     /// A shard's (chain, draw, param) shape differs from shard 0's, or has a zero extent.
-    #[error("shard {shard}: draws shaped {found:?}, expected {expected:?} (chain, draw, param) with every extent > 0")]
+    #[error(
+        "shard {shard}: draws shaped {found:?}, expected {expected:?} (chain, draw, param) with every extent > 0"
+    )]
     ShapeMismatch {
         /// Offending shard index.
         shard: usize,

@@ -31,8 +31,16 @@ pub fn heterogeneity(
         Some(idx) => idx.clone(),
         None => (0..p).collect(),
     };
-    let warned = checked.iter().copied().filter(|&j| cv[j] > opts.warn_cv).collect();
-    let exceeded = checked.iter().copied().filter(|&j| cv[j] > opts.max_cv).collect();
+    let warned = checked
+        .iter()
+        .copied()
+        .filter(|&j| cv[j] > opts.warn_cv)
+        .collect();
+    let exceeded = checked
+        .iter()
+        .copied()
+        .filter(|&j| cv[j] > opts.max_cv)
+        .collect();
     Heterogeneity {
         cv,
         warned,

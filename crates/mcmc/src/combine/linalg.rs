@@ -19,12 +19,22 @@ impl Cholesky {
             return Err(0);
         }
         let mut m = Mat::<f64>::from_fn(n, n, |i, j| 0.5 * (a[[i, j]] + a[[j, i]]));
-        let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(n, Par::Seq, Default::default()));
+        let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(
+            n,
+            Par::Seq,
+            Default::default(),
+        ));
         let stack = MemStack::new(&mut mem);
-        cholesky_in_place(m.as_mut(), Default::default(), Par::Seq, stack, Default::default())
-            .map_err(|e| match e {
-                LltError::NonPositivePivot { index } => index,
-            })?;
+        cholesky_in_place(
+            m.as_mut(),
+            Default::default(),
+            Par::Seq,
+            stack,
+            Default::default(),
+        )
+        .map_err(|e| match e {
+            LltError::NonPositivePivot { index } => index,
+        })?;
         let l = Array2::from_shape_fn((n, n), |(i, j)| if j <= i { m[(i, j)] } else { 0.0 });
         Ok(Self { l })
     }

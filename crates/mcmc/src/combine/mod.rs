@@ -6,7 +6,8 @@
 //! 1. shapes must agree and every draw must be finite (errors name the shard);
 //! 2. shards with a divergent fraction above `max_divergence_rate` are dropped;
 //! 3. shards whose pooled sample covariance is not positive definite are dropped;
-//! 4. `robust_consensus_mc` only: Mahalanobis outliers among shard means are dropped;
+//! 4. `robust_consensus_mc` only: Mahalanobis outliers among shard means are dropped
+//!    (robust z > 3.5 and improbable as sampling scatter, see `outlier_chi2_prob`);
 //! 5. used / (given + failed) below `min_success_rate` is an error;
 //! 6. heterogeneity: CV of the used shards' means, warned / aborting per options (computed
 //!    after the filters, so a dropped outlier cannot abort the run);
@@ -96,7 +97,8 @@ pub fn combine(
     if method == CombineMethod::RobustConsensusMc {
         let means: Vec<&Array1<f64>> = fits.iter().map(|f| &f.1).collect();
         let covs: Vec<&Array2<f64>> = fits.iter().map(|f| &f.2).collect();
-        let flags = outlier::outliers(&means, &covs, opts.outlier_z);
+        let own: Vec<&Cholesky> = fits.iter().map(|f| &f.3).collect();
+        let flags = outlier::outliers(&means, &covs, &own, opts.outlier_z, opts.outlier_chi2_prob);
         let mut kept = Vec::with_capacity(fits.len());
         for (fit, flag) in fits.into_iter().zip(flags) {
             match flag {
@@ -224,11 +226,15 @@ fn validate(
     let rates = [
         ("max_divergence_rate", opts.max_divergence_rate),
         ("min_success_rate", opts.min_success_rate),
+        ("outlier_chi2_prob", opts.outlier_chi2_prob),
     ];
     for (name, v) in rates {
         if !(0.0..=1.0).contains(&v) {
             return invalid(format!("{name} = {v} is not in [0, 1]"));
         }
+    }
+    if opts.outlier_chi2_prob >= 1.0 {
+        return invalid("outlier_chi2_prob must be < 1".into());
     }
     if opts.outlier_z.is_nan() {
         return invalid("outlier_z is NaN".into());
@@ -287,7 +293,10 @@ fn validate(
     if let Some(f) = &h.floor
         && f.len() != het_p
     {
-        return invalid(format!("{} heterogeneity floors for {het_p} parameters", f.len()));
+        return invalid(format!(
+            "{} heterogeneity floors for {het_p} parameters",
+            f.len()
+        ));
     }
     if let Some(idx) = &h.checked
         && let Some(&j) = idx.iter().find(|&&j| j >= het_p)

@@ -11,6 +11,10 @@ pub struct CombineOptions {
     pub min_success_rate: f64,
     /// Robust z above which a shard mean is an outlier in `robust_consensus_mc` (3.5).
     pub outlier_z: f64,
+    /// An outlier must also have a squared Mahalanobis distance, measured with its own
+    /// covariance, above this quantile of chi^2 with P dof (0.999), so consistent shards
+    /// are not dropped by a noisy MAD; 0 disables the second condition.
+    pub outlier_chi2_prob: f64,
     /// Heterogeneity (coefficient of variation of shard means) check.
     pub heterogeneity: HeterogeneityOptions,
     /// ChaCha8 seed of the synthetic draws of `weighted_gaussian` (42, the reference's).
@@ -23,6 +27,7 @@ impl Default for CombineOptions {
             max_divergence_rate: 0.10,
             min_success_rate: 0.90,
             outlier_z: 3.5,
+            outlier_chi2_prob: 0.999,
             heterogeneity: HeterogeneityOptions::default(),
             seed: 42,
         }

@@ -33,11 +33,7 @@ pub(crate) fn ess_raw_with(ary: ArrayView2<f64>, direct_max_lag: usize) -> f64 {
     let mean_var = acov.at(0) * n / (n - 1.0);
     let mut var_plus = mean_var * (n - 1.0) / n;
     if n_chain > 1 {
-        let means: Vec<f64> = ary
-            .rows()
-            .into_iter()
-            .map(|r| r.sum() / n)
-            .collect();
+        let means: Vec<f64> = ary.rows().into_iter().map(|r| r.sum() / n).collect();
         var_plus += var_ddof1(&means);
     }
 
@@ -157,6 +153,9 @@ mod tests {
         let mixed = ess_raw_with(a.view(), 16);
         assert!(direct.is_finite() && direct > 1.0);
         assert!(((fft - direct) / direct).abs() < 1e-10, "{fft} vs {direct}");
-        assert!(((mixed - direct) / direct).abs() < 1e-10, "{mixed} vs {direct}");
+        assert!(
+            ((mixed - direct) / direct).abs() < 1e-10,
+            "{mixed} vs {direct}"
+        );
     }
 }

@@ -82,9 +82,6 @@ mod tests {
     fn split_drops_middle_of_odd_chains() {
         let a = array![[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]];
         let s = split_chains(a.view());
-        assert_eq!(
-            s,
-            array![[1.0, 2.0], [6.0, 7.0], [4.0, 5.0], [9.0, 10.0]]
-        );
+        assert_eq!(s, array![[1.0, 2.0], [6.0, 7.0], [4.0, 5.0], [9.0, 10.0]]);
     }
 }

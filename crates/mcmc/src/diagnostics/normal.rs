@@ -116,7 +116,10 @@ mod tests {
         ];
         for (p, z) in cases {
             let got = inv_normal_cdf(p);
-            assert!((got - z).abs() <= 2e-15 * z.abs().max(1.0), "p={p}: {got} vs {z}");
+            assert!(
+                (got - z).abs() <= 2e-15 * z.abs().max(1.0),
+                "p={p}: {got} vs {z}"
+            );
         }
         assert!(inv_normal_cdf(-0.1).is_nan());
         assert_eq!(inv_normal_cdf(0.0), f64::NEG_INFINITY);

@@ -6,9 +6,7 @@ use serde::Serialize;
 
 use super::ess::var_ddof1;
 use super::quantile::{quantile_sorted, sorted};
-use super::{
-    DEFAULT_TAIL_PROBS, ess_bulk, ess_tail, mcse_mean, mcse_sd, rhat_rank,
-};
+use super::{DEFAULT_TAIL_PROBS, ess_bulk, ess_tail, mcse_mean, mcse_sd, rhat_rank};
 
 /// Quantiles reported by [`Summary`].
 pub const SUMMARY_QUANTILES: [f64; 3] = [0.05, 0.5, 0.95];
@@ -62,7 +60,11 @@ pub fn summarize(draws: ArrayView2<f64>) -> Summary {
     let [p05, p50, p95] = SUMMARY_QUANTILES;
     Summary {
         mean: flat.iter().sum::<f64>() / flat.len() as f64,
-        sd: if flat.len() > 1 { var_ddof1(&flat).sqrt() } else { f64::NAN },
+        sd: if flat.len() > 1 {
+            var_ddof1(&flat).sqrt()
+        } else {
+            f64::NAN
+        },
         q05: quantile_sorted(&s, p05),
         q50: quantile_sorted(&s, p50),
         q95: quantile_sorted(&s, p95),

@@ -91,7 +91,13 @@ pub fn subposteriors(k: usize, seed: u64) -> Subposteriors {
     let precision = inverse(&target_cov());
     let l = cholesky(&precision);
     let raw: Vec<f64> = (0..k)
-        .map(|i| 0.5 + if k > 1 { i as f64 / (k - 1) as f64 } else { 0.5 })
+        .map(|i| {
+            0.5 + if k > 1 {
+                i as f64 / (k - 1) as f64
+            } else {
+                0.5
+            }
+        })
         .collect();
     let total_w: f64 = raw.iter().sum();
     let sym: Vec<Array2<f64>> = (0..k)
@@ -133,7 +139,13 @@ pub fn subposteriors(k: usize, seed: u64) -> Subposteriors {
 }
 
 /// Exact i.i.d. draws `m + L z` shaped (chain, draw, param).
-pub fn draw(mean: &Array1<f64>, cov: &Array2<f64>, chains: usize, draws: usize, seed: u64) -> Array3<f64> {
+pub fn draw(
+    mean: &Array1<f64>,
+    cov: &Array2<f64>,
+    chains: usize,
+    draws: usize,
+    seed: u64,
+) -> Array3<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let l = cholesky(cov);
     let p = mean.len();
@@ -211,14 +223,30 @@ pub fn assert_cov_close(got: &Array2<f64>, want: &Array2<f64>, tol: f64, what: &
         for j in 0..want.ncols() {
             let scale = (want[[i, i]] * want[[j, j]]).sqrt();
             let err = (got[[i, j]] - want[[i, j]]).abs() / scale;
-            assert!(err <= tol, "{what} cov[{i},{j}]: {} vs {} (rel {err:.4})", got[[i, j]], want[[i, j]]);
+            assert!(
+                err <= tol,
+                "{what} cov[{i},{j}]: {} vs {} (rel {err:.4})",
+                got[[i, j]],
+                want[[i, j]]
+            );
         }
     }
 }
 
-pub fn assert_mean_close(got: &Array1<f64>, want: &Array1<f64>, cov: &Array2<f64>, tol_sd: f64, what: &str) {
+pub fn assert_mean_close(
+    got: &Array1<f64>,
+    want: &Array1<f64>,
+    cov: &Array2<f64>,
+    tol_sd: f64,
+    what: &str,
+) {
     for j in 0..want.len() {
         let err = (got[j] - want[j]).abs() / cov[[j, j]].sqrt();
-        assert!(err <= tol_sd, "{what} mean[{j}]: {} vs {} ({err:.4} sd)", got[j], want[j]);
+        assert!(
+            err <= tol_sd,
+            "{what} mean[{j}]: {} vs {} ({err:.4} sd)",
+            got[j],
+            want[j]
+        );
     }
 }
