@@ -3,7 +3,7 @@
 //! Pure numerics, "draws in, statistics out":
 //! * [`diagnostics`]: rank-normalised split R-hat, bulk/tail ESS, MCSE and E-BFMI
 //!   (Vehtari et al. 2021), computed exactly as arviz-stats 1.3 does;
-//! * [`combine`]: Consensus Monte Carlo combination of per-shard draws (Scott et al. 2016,
+//! * [`combine`](mod@combine): Consensus Monte Carlo combination of per-shard draws (Scott et al. 2016,
 //!   full covariance), its robust variant and the Gaussian product (Neiswanger et al. 2014),
 //!   with the reference's shard filters (divergences, success rate, heterogeneity).
 //!
