@@ -10,6 +10,7 @@ use std::time::Instant;
 use nuts_rs::rand::SeedableRng;
 use nuts_rs::rand::rngs::ChaCha8Rng;
 use nuts_rs::{Chain, CpuMath, DiagNutsSettings, LowRankNutsSettings, Settings, Storable, Value};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use nuts_rs::CpuLogpFunc;
@@ -164,9 +165,24 @@ fn run_with<S: Settings, F: CpuLogpFunc>(
     let mut sampler = settings
         .new_chain(chain, CpuMath::new(posterior), &mut rng)
         .map_err(|e| format!("{e:#}"))?;
-    sampler
-        .set_position(init)
-        .map_err(|e| format!("the log density fails at the start point: {e:#}"))?;
+    // A start where the density or a gradient component is unusable (nuts-rs rejects a
+    // zero gradient component: it would give a degenerate mass matrix) is moved by a
+    // seeded perturbation that grows with each try, as nuts-rs's own init loop does.
+    let mut start = init.to_vec();
+    let mut jitter = ChaCha8Rng::seed_from_u64(seed ^ 0x1A17_1A17);
+    jitter.set_stream(chain + 1);
+    let mut attempt = 0u32;
+    while let Err(e) = sampler.set_position(&start) {
+        attempt += 1;
+        if attempt > 50 {
+            return Err(format!("the log density fails at the start point: {e:#}"));
+        }
+        let scale = 0.05 * f64::from(attempt);
+        for (s, &x0) in start.iter_mut().zip(init) {
+            let u: f64 = StandardNormal.sample(&mut jitter);
+            *s = x0 + scale * u;
+        }
+    }
     let n = options.num_samples as usize;
     let mut out = ChainDraws {
         z: Vec::with_capacity(n * d),

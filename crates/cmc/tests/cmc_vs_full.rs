@@ -92,3 +92,22 @@ fn static_cmc_matches_full_data_nuts() {
         4,
     );
 }
+
+#[test]
+fn laminar_cmc_matches_full_data_nuts() {
+    let case = simulate(AnalysisMode::LaminarFlow, 8, 80, 12);
+    compare(
+        &case,
+        PerAngleMode::Averaged,
+        &[
+            "D0",
+            "alpha",
+            "gamma_dot_t0",
+            "beta",
+            "phi0",
+            "contrast",
+            "offset",
+        ],
+        4,
+    );
+}

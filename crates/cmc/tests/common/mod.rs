@@ -54,8 +54,15 @@ pub fn simulate(mode: AnalysisMode, n_phi: usize, n_t: usize, seed: u64) -> Case
         phi,
     )
     .unwrap();
-    let contrast: Vec<f64> = (0..n_phi).map(|a| 0.15 + 0.01 * a as f64).collect();
-    let offset: Vec<f64> = (0..n_phi).map(|a| 0.99 + 0.002 * a as f64).collect();
+    // Static: scaling differs per angle (fitted individually); laminar: one contrast and
+    // offset for all angles (fitted averaged, the reference's choice for many angles).
+    let (contrast, offset): (Vec<f64>, Vec<f64>) = match mode {
+        AnalysisMode::Static => (
+            (0..n_phi).map(|a| 0.15 + 0.01 * a as f64).collect(),
+            (0..n_phi).map(|a| 0.99 + 0.002 * a as f64).collect(),
+        ),
+        AnalysisMode::LaminarFlow => (vec![0.17; n_phi], vec![1.0; n_phi]),
+    };
     let mut c2 = g2_grid(&experiment, &physical, &contrast, &offset).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let normal = Normal::new(0.0, SIGMA).unwrap();
