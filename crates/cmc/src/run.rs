@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use homodyne_model::layout::ParameterLayout;
-use homodyne_model::{Experiment, FitData, Par, ParameterSpace, ShardData, Sigma, Triangles};
-use ndarray::{Array3, ArrayView2, ArrayView3, s};
+use homodyne_model::{C2View, Experiment, Par, ParameterSpace, ShardData, Sigma, Triangles};
+use ndarray::{Array3, ArrayView2, s};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
@@ -27,8 +27,8 @@ use crate::transform::{BoundMap, Whitening};
 pub struct Problem<'a> {
     /// Time grid, angles, geometry.
     pub experiment: &'a Experiment,
-    /// c2 (n_phi, n_t, n_t).
-    pub c2: ArrayView3<'a, f64>,
+    /// c2 (n_phi, n_t, n_t), float64 or float32 as loaded.
+    pub c2: C2View<'a>,
     /// The noise level of each angle (held fixed: measured from the data).
     pub sigma: Vec<f64>,
     /// `Upper` for symmetric data (each unordered pair once), `Both` otherwise.
@@ -48,13 +48,13 @@ impl<'a> Problem<'a> {
     /// counted points.
     pub fn from_fitter<'f: 'a>(
         fitter: &'a homodyne_nlsq::Fitter<'f>,
-        c2: ArrayView3<'a, f64>,
+        c2: impl Into<C2View<'a>>,
         space: &'a ParameterSpace,
     ) -> Self {
         let p = fitter.problem();
         Problem {
             experiment: p.experiment(),
-            c2,
+            c2: c2.into(),
             sigma: fitter.objective().sigma.clone(),
             triangles: p.triangles(),
             layout: p.layout().clone(),
@@ -500,11 +500,10 @@ pub fn sample(
     check_nuts(&nuts)?;
     let n_t = problem.experiment.n_t();
     let n_pairs = n_t * n_t.saturating_sub(1) / 2;
-    let data = FitData::new(
-        problem.experiment,
-        problem.c2,
-        Sigma::PerAngle(&problem.sigma),
-    )?;
+    check_finite(problem)?;
+    let data = problem
+        .c2
+        .fit_data(problem.experiment, Sigma::PerAngle(&problem.sigma))?;
     if problem.sigma.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
         return Err(CmcError::Data(format!(
             "noise level per angle must be finite and positive; got {:?}",
@@ -680,6 +679,38 @@ fn jitter(z0: &[f64], seed: u64, chain: usize) -> Vec<f64> {
             z + 0.5 * e
         })
         .collect()
+}
+
+/// NaN or infinite c2 off the diagonal: CMC needs every point of the likelihood (the
+/// reference refuses such data too); the message says where.
+fn check_finite(problem: &Problem<'_>) -> Result<(), CmcError> {
+    let shape = problem.c2.shape().to_vec();
+    if shape.len() != 3 {
+        return Err(CmcError::Data(format!("c2 has shape {shape:?}; expected (n_phi, n_t, n_t)")));
+    }
+    let (n_phi, n_t) = (shape[0], shape[1]);
+    let mut bad = 0usize;
+    let mut first = None;
+    for a in 0..n_phi {
+        for i in 0..n_t {
+            for j in 0..n_t {
+                if i != j {
+                    let v = problem.c2.get([a, i, j]);
+                    if !v.is_finite() {
+                        bad += 1;
+                        first.get_or_insert((a, i, j, v));
+                    }
+                }
+            }
+        }
+    }
+    if let Some((a, i, j, v)) = first {
+        return Err(CmcError::Data(format!(
+            "c2 has {bad} non-finite values off the diagonal (first: angle {a}, frames ({i}, \
+             {j}) = {v}); CMC needs finite data: exclude those frames or angles"
+        )));
+    }
+    Ok(())
 }
 
 fn check_nuts(n: &NutsOptions) -> Result<(), CmcError> {
