@@ -282,6 +282,100 @@ impl CmcResult {
             .fold(f64::NAN, f64::min)
     }
 
+    /// Fraction of kept draws that diverged.
+    pub fn divergence_rate(&self) -> f64 {
+        self.divergences as f64 / self.total_draws.max(1) as f64
+    }
+
+    /// The chains agree: every defined rank R-hat below 1.1 (the reference's threshold),
+    /// and at least one defined.
+    pub fn converged(&self) -> bool {
+        let rhats: Vec<f64> = self
+            .summaries
+            .iter()
+            .map(|s| s.rhat)
+            .filter(|r| r.is_finite())
+            .collect();
+        !rhats.is_empty() && rhats.iter().all(|&r| r < 1.1)
+    }
+
+    /// `good`: R-hat < 1.05, ESS-bulk >= 400, divergences <= 1 %, E-BFMI >= 0.3;
+    /// `acceptable`: R-hat < 1.1, ESS-bulk >= 100, divergences <= 10 %; else `poor`.
+    pub fn quality_flag(&self) -> &'static str {
+        let (rhat, ess, div) = (self.max_rhat(), self.min_ess_bulk(), self.divergence_rate());
+        let bfmi_ok = self.ebfmi.iter().all(|b| !(*b < 0.3));
+        if !self.converged() || !(ess >= 100.0) || div > 0.10 {
+            "poor"
+        } else if rhat < 1.05 && ess >= 400.0 && div <= 0.01 && bfmi_ok {
+            "good"
+        } else if rhat < 1.1 {
+            "acceptable"
+        } else {
+            "poor"
+        }
+    }
+
+    /// Why the sample is not `good`, in words (empty when it is).
+    pub fn quality_reasons(&self) -> Vec<String> {
+        let mut reasons = Vec::new();
+        let (rhat, ess, div) = (self.max_rhat(), self.min_ess_bulk(), self.divergence_rate());
+        if !(rhat < 1.05) {
+            reasons.push(format!("largest R-hat {rhat:.3} (want < 1.05)"));
+        }
+        if !(ess >= 400.0) {
+            reasons.push(format!("smallest bulk ESS {ess:.0} (want >= 400)"));
+        }
+        if div > 0.01 {
+            reasons.push(format!(
+                "{:.1} % divergent draws (want <= 1 %)",
+                100.0 * div
+            ));
+        }
+        if let Some(b) = self
+            .ebfmi
+            .iter()
+            .copied()
+            .filter(|b| *b < 0.3)
+            .reduce(f64::min)
+        {
+            reasons.push(format!("E-BFMI {b:.2} (want >= 0.3)"));
+        }
+        reasons
+    }
+
+    /// A console table: each sampled parameter's posterior mean, sd, 90 % interval,
+    /// R-hat and ESS, and the run's figures.
+    pub fn summary_table(&self) -> String {
+        use std::fmt::Write;
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "CMC posterior ({}; {} shard(s), {} chains x {} draws, {} divergent, quality {})",
+            self.combination,
+            self.num_shards,
+            self.nuts.num_chains,
+            self.nuts.num_samples,
+            self.divergences,
+            self.quality_flag()
+        );
+        let _ = writeln!(
+            t,
+            "{:<20} {:>14} {:>12} {:>14} {:>14} {:>7} {:>7} {:>7}",
+            "parameter", "mean", "sd", "5 %", "95 %", "R-hat", "ESS-b", "ESS-t"
+        );
+        for (name, s) in self.names.iter().zip(&self.summaries) {
+            let _ = writeln!(
+                t,
+                "{:<20} {:>14.6e} {:>12.4e} {:>14.6e} {:>14.6e} {:>7.4} {:>7.0} {:>7.0}",
+                name, s.mean, s.sd, s.q05, s.q95, s.rhat, s.ess_bulk, s.ess_tail
+            );
+        }
+        for r in self.quality_reasons() {
+            let _ = writeln!(t, "note: {r}");
+        }
+        t
+    }
+
     /// Posterior covariance of the vector (pooled draws), row-major.
     pub fn covariance(&self) -> Vec<f64> {
         let (c, n, d) = self.draws.dim();
@@ -686,7 +780,9 @@ fn jitter(z0: &[f64], seed: u64, chain: usize) -> Vec<f64> {
 fn check_finite(problem: &Problem<'_>) -> Result<(), CmcError> {
     let shape = problem.c2.shape().to_vec();
     if shape.len() != 3 {
-        return Err(CmcError::Data(format!("c2 has shape {shape:?}; expected (n_phi, n_t, n_t)")));
+        return Err(CmcError::Data(format!(
+            "c2 has shape {shape:?}; expected (n_phi, n_t, n_t)"
+        )));
     }
     let (n_phi, n_t) = (shape[0], shape[1]);
     let mut bad = 0usize;
@@ -831,7 +927,7 @@ fn finish(
             shards[u].used = true;
         }
         for dropped in &combined.dropped {
-            let reason = format!("{:?}", dropped.reason);
+            let reason = dropped.reason.to_string();
             warnings.push(format!(
                 "shard {} dropped: {reason}",
                 finished[dropped.shard].index

@@ -64,6 +64,28 @@ pub enum DropReason {
     },
 }
 
+impl std::fmt::Display for DropReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DropReason::Divergent { divergent, rate } => write!(
+                f,
+                "{divergent} divergent draws ({:.1} %, above the allowed rate)",
+                100.0 * rate
+            ),
+            DropReason::SingularCovariance { pivot } => write!(
+                f,
+                "its draws' covariance is singular (parameter {pivot} does not vary: a stuck \
+                 chain or too few draws)"
+            ),
+            DropReason::Outlier { distance, robust_z } => write!(
+                f,
+                "its mean is an outlier among the shards (Mahalanobis distance {distance:.2}, \
+                 robust z {robust_z:.1})"
+            ),
+        }
+    }
+}
+
 /// Between-shard spread of the means of the used shards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Heterogeneity {
