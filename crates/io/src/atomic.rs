@@ -34,6 +34,17 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&Path) -> OutputResult<()>,
 ) -> OutputResult<()> {
+    write_atomic_unrecorded(path, write)?;
+    record_file(path);
+    Ok(())
+}
+
+/// [`write_atomic`] without recording the file for the run in progress: scratch files
+/// (shard checkpoints) that the run summary does not list.
+pub(crate) fn write_atomic_unrecorded(
+    path: &Path,
+    write: impl FnOnce(&Path) -> OutputResult<()>,
+) -> OutputResult<()> {
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io_err("cannot create folder", dir))?;
     }
@@ -43,7 +54,6 @@ pub fn write_atomic(
     hold_for_tests();
     std::fs::rename(&tmp, path).map_err(io_err("cannot move into place", path))?;
     drop(guard);
-    record_file(path);
     Ok(())
 }
 

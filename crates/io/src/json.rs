@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::atomic::write_text;
-use crate::error::{OutputError, OutputResult};
+use crate::atomic::{write_atomic_unrecorded, write_text};
+use crate::error::{OutputError, OutputResult, io_err};
 
 /// A float as JSON, NaN-safe.
 pub fn num(v: f64) -> Value {
@@ -29,12 +29,24 @@ pub fn nums(v: &[f64]) -> Value {
 /// Write a JSON value, pretty-printed, atomically. Build values with [`num`]/[`nums`]
 /// so that NaN and infinities stay readable by any JSON parser.
 pub fn write_json(path: &Path, value: &Value) -> OutputResult<()> {
+    write_text(path, &json_text(path, value)?)
+}
+
+/// [`write_json`] without recording the file for the run in progress (scratch files).
+pub(crate) fn write_json_unrecorded(path: &Path, value: &Value) -> OutputResult<()> {
+    let text = json_text(path, value)?;
+    write_atomic_unrecorded(path, |tmp| {
+        std::fs::write(tmp, &text).map_err(io_err("cannot write", path))
+    })
+}
+
+fn json_text(path: &Path, value: &Value) -> OutputResult<String> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
     text.push('\n');
-    write_text(path, &text)
+    Ok(text)
 }
 
 /// Write a value as YAML, atomically.

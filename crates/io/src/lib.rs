@@ -4,6 +4,10 @@
 //! * NLSQ: `<out>/nlsq/{parameters.json, analysis_results_nlsq.json,
 //!   convergence_metrics.json, fitted_data.npz, c2_heatmaps_phi_<phi>deg.png}` and the run
 //!   summary `<out>/homodyne_results.{yaml,json,npz}` ([`write_nlsq`]);
+//! * CMC: `<out>/cmc/{parameters.json, analysis_results_cmc.json, diagnostics.json,
+//!   samples.npz, fitted_data.npz, posterior.zarr, trace.png, posterior_marginals.png,
+//!   corner.png, c2_heatmaps_phi_<phi>deg.png}` and the run summary ([`write_cmc`]);
+//!   finished-shard checkpoints for resuming ([`ShardCheckpoints`]);
 //! * figures of experimental and simulated data ([`experimental_figures`],
 //!   [`simulated_figures`]) and simulations ([`write_simulation_npz`]);
 //! * one atomic writer ([`write_atomic`]: temporary name, then rename) behind every
@@ -19,17 +23,26 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod checkpoints;
+mod cmc_figures;
+mod cmc_files;
+mod cmc_samples;
 mod device;
 mod error;
 mod figures;
 mod json;
 mod nlsq_files;
+mod npy;
+mod posterior_zarr;
 mod progress;
 mod run;
 mod simulation;
 mod surfaces;
 
 pub use atomic::{NpzEntry, temporary_path, write_atomic, write_npz, write_npz_with, write_text};
+pub use checkpoints::ShardCheckpoints;
+pub use cmc_files::{CmcRun, ESS_TAIL_QUANTILES, ESS_THRESHOLD, R_HAT_THRESHOLD, write_cmc};
+pub use cmc_samples::SAMPLES_SCHEMA_VERSION;
 pub use device::device_info;
 pub use error::{OutputError, OutputResult};
 pub use figures::{

@@ -153,7 +153,14 @@ pub fn write_nlsq(
     )?;
     json_file("convergence_metrics.json", convergence_metrics_json(result))?;
     let npz = dir.join("fitted_data.npz");
-    write_fitted_data(&npz, data, result, surfaces, options.fitted_data)?;
+    write_fitted_data(
+        &npz,
+        data,
+        surfaces,
+        (&result.contrast, &result.offset),
+        options.fitted_data,
+        Normalization::FivePercent,
+    )?;
     written.push(npz);
     let phi = data.phi_angles_list.to_vec();
     let fit_surface = |a: usize| match options.fit_surface {
@@ -179,19 +186,14 @@ pub fn write_nlsq(
     // output folder), itself included; a run in progress records the figures and files
     // it wrote before this call ([`crate::RunFolder`]).
     let summary = summary_path(&options.dir, options.summary_format);
-    let mut files: Vec<PathBuf> = written
-        .iter()
-        .cloned()
-        .chain(recorded_files_under(&options.dir))
-        .chain([summary.clone()])
-        .collect();
-    files.sort();
-    files.dedup();
-    let files: Vec<String> = files
-        .iter()
-        .map(|f| relative_name(f, &options.dir))
-        .collect();
-    write_summary(result, &summary, options.summary_format, &files)?;
+    let files = run_files(&written, &options.dir, &summary);
+    write_summary(
+        &summary,
+        options.summary_format,
+        nlsq_summary(result),
+        &nlsq_summary_arrays(result),
+        &files,
+    )?;
     written.push(summary);
     tracing::info!("NLSQ results written to {}", dir.display());
     Ok(written)
@@ -412,7 +414,7 @@ fn convergence_metrics_json(result: &NlsqResult) -> Value {
 /// The values of `n_phi` per-angle matrices in angle order, each computed by `make` when
 /// its turn comes (one angle held at a time); the first error stops the stream and is
 /// kept in `failure`.
-fn per_angle<'a>(
+pub(crate) fn per_angle<'a>(
     n_phi: usize,
     failure: &'a mut Option<OutputError>,
     make: impl Fn(usize) -> OutputResult<Array2<f64>> + 'a,
@@ -429,23 +431,49 @@ fn per_angle<'a>(
 }
 
 /// An error of the theory while an NPZ entry streams, carried through the writer.
-fn surface_error(e: OutputError) -> homodyne_data::DataError {
+pub(crate) fn surface_error(e: OutputError) -> homodyne_data::DataError {
     homodyne_data::DataError::InvalidOption {
         option: "fitted surfaces".into(),
         reason: e.to_string(),
     }
 }
 
+/// What `residuals_normalized` divides the residuals by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Normalization<'a> {
+    /// `0.05 c2_exp` (0 where c2_exp = 0): the reference's NLSQ file.
+    FivePercent,
+    /// The noise level of each angle (one value: all angles), as the CMC likelihood
+    /// used it.
+    Sigma(&'a [f64]),
+}
+
+impl Normalization<'_> {
+    /// The divisor of angle `a` for data value `e` (NaN when unknown).
+    fn divisor(&self, a: usize, e: f64) -> f64 {
+        match self {
+            Normalization::FivePercent => 0.05 * e,
+            Normalization::Sigma(s) => match s.len() {
+                0 => f64::NAN,
+                1 => s[0],
+                _ => s.get(a).copied().unwrap_or(f64::NAN),
+            },
+        }
+    }
+}
+
 /// Write the reference's fitted_data.npz (`mode` decides precision and which per-point
-/// arrays, [`FittedData`]). Every per-point array streams angle by angle: the theory of
-/// one angle is computed, combined with that angle's data and written, so memory stays
-/// at the data plus one angle's matrices whatever the size.
-fn write_fitted_data(
+/// arrays, [`FittedData`]); `solver` is the per-angle (contrast, offset) of the solver
+/// surface (NLSQ's fit, CMC's posterior means). Every per-point array streams angle by
+/// angle: the theory of one angle is computed, combined with that angle's data and
+/// written, so memory stays at the data plus one angle's matrices whatever the size.
+pub(crate) fn write_fitted_data(
     path: &Path,
     data: &XpcsData,
-    result: &NlsqResult,
     surfaces: &Surfaces,
+    solver: (&[f64], &[f64]),
     mode: FittedData,
+    normalization: Normalization<'_>,
 ) -> OutputResult<()> {
     let c2 = &data.c2_exp;
     let n_phi = c2.len_of(Axis(0));
@@ -459,9 +487,9 @@ fn write_fitted_data(
     });
     let solver_scaling = Array2::from_shape_fn((n_phi, 2), |(a, j)| {
         if j == 0 {
-            result.contrast[a]
+            solver.0.get(a).copied().unwrap_or(f64::NAN)
         } else {
-            result.offset[a]
+            solver.1.get(a).copied().unwrap_or(f64::NAN)
         }
     });
     let q = [data.q()];
@@ -482,8 +510,8 @@ fn write_fitted_data(
         let mut r = residual(a)?;
         let e = c2.angle(a);
         r.indexed_iter_mut().for_each(|((i, j), v)| {
-            let e = e.get(i, j);
-            *v = if e == 0.0 { 0.0 } else { *v / (0.05 * e) }
+            let divisor = normalization.divisor(a, e.get(i, j));
+            *v = if divisor == 0.0 { 0.0 } else { *v / divisor }
         });
         Ok(r)
     };
@@ -532,7 +560,7 @@ fn write_fitted_data(
 }
 
 /// `<out>/homodyne_results.<fmt>`.
-fn summary_path(out: &Path, format: SummaryFormat) -> PathBuf {
+pub(crate) fn summary_path(out: &Path, format: SummaryFormat) -> PathBuf {
     out.join(match format {
         SummaryFormat::Json => "homodyne_results.json",
         SummaryFormat::Yaml => "homodyne_results.yaml",
@@ -541,7 +569,7 @@ fn summary_path(out: &Path, format: SummaryFormat) -> PathBuf {
 }
 
 /// `path` relative to `dir`, with `/` separators (the path itself when outside).
-fn relative_name(path: &Path, dir: &Path) -> String {
+pub(crate) fn relative_name(path: &Path, dir: &Path) -> String {
     let rel = path.strip_prefix(dir).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
@@ -549,15 +577,26 @@ fn relative_name(path: &Path, dir: &Path) -> String {
         .join("/")
 }
 
-/// The run summary at `path`: method, mode, success, parameters, diagnostics, the
-/// device block and `files`, every file of the run relative to the output folder.
-fn write_summary(
-    result: &NlsqResult,
-    path: &Path,
-    format: SummaryFormat,
-    files: &[String],
-) -> OutputResult<()> {
-    let summary = json!({
+/// Every file of the run for the summary `files` list, relative to `out`: `written`,
+/// what the run in progress recorded under `out` and the summary itself; sorted, files
+/// recorded but removed since (none normally) left out.
+pub(crate) fn run_files(written: &[PathBuf], out: &Path, summary: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = written
+        .iter()
+        .cloned()
+        .chain(recorded_files_under(out))
+        .filter(|f| f.exists())
+        .chain([summary.to_path_buf()])
+        .collect();
+    files.sort();
+    files.dedup();
+    files.iter().map(|f| relative_name(f, out)).collect()
+}
+
+/// The NLSQ part of the run summary: method, mode, success, parameters, diagnostics and
+/// the device block (`files` is added by [`write_summary`]).
+pub(crate) fn nlsq_summary(result: &NlsqResult) -> Value {
+    json!({
         "method": "nlsq",
         "analysis_mode": result.analysis_mode.as_str(),
         "success": result.success(),
@@ -574,27 +613,70 @@ fn write_summary(
             "sigma_method": result.objective.sigma_method.as_str(),
             "points_counted": result.objective.points.as_str(),
         },
-        "files": files,
-    });
+    })
+}
+
+/// Arrays of the NPZ run summary of an NLSQ result: (name, values) and (name, text).
+pub(crate) fn nlsq_summary_arrays(result: &NlsqResult) -> SummaryArrays {
+    SummaryArrays {
+        numbers: vec![
+            ("parameters", result.parameters.clone()),
+            ("uncertainties", result.uncertainties.clone()),
+            (
+                "chi_squared",
+                vec![result.chi_squared, result.reduced_chi_squared],
+            ),
+        ],
+        texts: vec![("parameter_names", result.parameter_names.join(","))],
+    }
+}
+
+/// The arrays an NPZ run summary holds besides the JSON document and `files`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SummaryArrays {
+    /// float64 vectors.
+    pub numbers: Vec<(&'static str, Vec<f64>)>,
+    /// Unicode scalars.
+    pub texts: Vec<(&'static str, String)>,
+}
+
+/// The run summary at `path`: `summary` with `files` (every file of the run relative to
+/// the output folder) added; as NPZ, `arrays`, the document as `results_summary_json`
+/// and `files` (one per line).
+pub(crate) fn write_summary(
+    path: &Path,
+    format: SummaryFormat,
+    mut summary: Value,
+    arrays: &SummaryArrays,
+    files: &[String],
+) -> OutputResult<()> {
+    if let Some(map) = summary.as_object_mut() {
+        map.insert("files".into(), json!(files));
+    }
     match format {
         SummaryFormat::Json => write_json(path, &summary)?,
         SummaryFormat::Yaml => write_yaml(path, &summary)?,
         SummaryFormat::Npz => {
-            let params = Array1::from(result.parameters.clone());
-            let unc = Array1::from(result.uncertainties.clone());
-            let chi = Array1::from(vec![result.chi_squared, result.reduced_chi_squared]);
-            write_npz(
-                path,
-                false,
-                vec![
-                    NpzEntry::array("parameters", params.view()),
-                    NpzEntry::array("uncertainties", unc.view()),
-                    NpzEntry::array("chi_squared", chi.view()),
-                    NpzEntry::Text("parameter_names", result.parameter_names.join(",")),
-                    NpzEntry::Text("results_summary_json", summary.to_string()),
-                    NpzEntry::Text("files", files.join("\n")),
-                ],
-            )?
+            let numbers: Vec<Array1<f64>> = arrays
+                .numbers
+                .iter()
+                .map(|(_, v)| Array1::from(v.clone()))
+                .collect();
+            let mut entries: Vec<NpzEntry> = arrays
+                .numbers
+                .iter()
+                .zip(&numbers)
+                .map(|((name, _), a)| NpzEntry::array(name, a.view()))
+                .collect();
+            entries.extend(
+                arrays
+                    .texts
+                    .iter()
+                    .map(|(name, text)| NpzEntry::Text(name, text.clone())),
+            );
+            entries.push(NpzEntry::Text("results_summary_json", summary.to_string()));
+            entries.push(NpzEntry::Text("files", files.join("\n")));
+            write_npz(path, false, entries)?
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ use crate::error::{OutputResult, io_err};
 pub const INCOMPLETE_MARKER: &str = ".homodyne_run_incomplete";
 
 /// Subfolders of an output folder that runs write.
-const RUN_SUBFOLDERS: [&str; 3] = ["nlsq", "plots", "simulated_data"];
+const RUN_SUBFOLDERS: [&str; 5] = ["nlsq", "cmc", "cmc/shards", "plots", "simulated_data"];
 
 /// A temporary file older than the run by more than this is stale even when its
 /// process id belongs to a running process (ids are reused; file times may be coarse).
@@ -300,7 +300,8 @@ fn marker_text(started: &str, files: &[PathBuf], dir: &Path, end: &str) -> Strin
 
 impl RunFolder {
     /// Start a run in `dir` (created if missing): remove temporary files that earlier
-    /// crashed runs left in it and its `nlsq/`, `plots/`, `simulated_data/` subfolders,
+    /// crashed runs left in it and its `nlsq/`, `cmc/`, `cmc/shards/`, `plots/`,
+    /// `simulated_data/` subfolders,
     /// write the incomplete-run marker, and watch these folders for interruption.
     pub fn begin(dir: &Path) -> OutputResult<RunFolder> {
         std::fs::create_dir_all(dir).map_err(io_err("cannot create folder", dir))?;
