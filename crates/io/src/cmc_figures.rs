@@ -42,7 +42,10 @@ fn nlsq_reference(run: &CmcRun, name: &str) -> Option<(f64, f64)> {
     if let Some(i) = nlsq.fitted_names.iter().position(|n| n == name) {
         return Some((
             nlsq.fitted_vector[i],
-            nlsq.fitted_uncertainties.get(i).copied().unwrap_or(f64::NAN),
+            nlsq.fitted_uncertainties
+                .get(i)
+                .copied()
+                .unwrap_or(f64::NAN),
         ));
     }
     let i = nlsq.parameter_names.iter().position(|n| n == name)?;
@@ -70,7 +73,7 @@ fn fmt_diag(rhat: f64, ess: f64) -> String {
     } else {
         "n/a".into()
     };
-    format!("R̂ = {r}  ESS = {e}")
+    format!("R-hat = {r}  ESS = {e}")
 }
 
 /// Draw one posterior figure; a failure is logged and the figure skipped.
@@ -149,10 +152,9 @@ pub(crate) fn write_figures(
         .into_iter()
         .map(|k| {
             let name = &derived.physical_names[k];
-            let reference = run.nlsq.and_then(|r| {
-                r.parameter(name)
-                    .map(|e| (e.value, e.uncertainty))
-            });
+            let reference = run
+                .nlsq
+                .and_then(|r| r.parameter(name).map(|e| (e.value, e.uncertainty)));
             with_reference(
                 PosteriorParam::new(name.clone(), derived.physical_draws(k)),
                 reference,

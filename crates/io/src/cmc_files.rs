@@ -37,8 +37,8 @@ use crate::device::device_info;
 use crate::error::{OutputError, OutputResult, io_err};
 use crate::json::{num, nums, timestamp, write_json};
 use crate::nlsq_files::{
-    Normalization, OutputOptions, SummaryArrays, nlsq_summary, nlsq_summary_arrays,
-    run_files, summary_path, write_fitted_data, write_summary,
+    Normalization, OutputOptions, SummaryArrays, nlsq_summary, nlsq_summary_arrays, run_files,
+    summary_path, write_fitted_data, write_summary,
 };
 use crate::posterior_zarr::write_posterior_zarr;
 use crate::progress::Progress;
@@ -100,9 +100,8 @@ pub(crate) struct Derived {
 impl Derived {
     pub(crate) fn new(result: &CmcResult) -> Self {
         let (physical, contrast, offset) = result.decoded();
-        let cols = |a: &Array3<f64>| -> Vec<Summary> {
-            a.axis_iter(Axis(2)).map(summarize).collect()
-        };
+        let cols =
+            |a: &Array3<f64>| -> Vec<Summary> { a.axis_iter(Axis(2)).map(summarize).collect() };
         let mean_draws = |a: &Array3<f64>| -> Array2<f64> {
             a.mean_axis(Axis(2))
                 .unwrap_or_else(|| Array2::from_elem((a.dim().0, a.dim().1), f64::NAN))
@@ -350,7 +349,10 @@ fn nlsq_value(nlsq: &NlsqResult, name: &str) -> Option<(f64, f64)> {
         ("contrast_", &nlsq.contrast, &nlsq.contrast_uncertainty),
         ("offset_", &nlsq.offset, &nlsq.offset_uncertainty),
     ] {
-        if let Some(a) = name.strip_prefix(base).and_then(|a| a.parse::<usize>().ok()) {
+        if let Some(a) = name
+            .strip_prefix(base)
+            .and_then(|a| a.parse::<usize>().ok())
+        {
             return Some((*v.get(a)?, u.get(a).copied().unwrap_or(f64::NAN)));
         }
     }
@@ -475,7 +477,10 @@ pub(crate) fn analysis_results_json(run: &CmcRun, derived: &Derived, stamp: &str
         "settings": run.settings.clone(),
     });
     if let (Some(nlsq), Some(map)) = (run.nlsq, doc.as_object_mut()) {
-        map.insert("comparison_with_nlsq".into(), comparison_json(nlsq, derived));
+        map.insert(
+            "comparison_with_nlsq".into(),
+            comparison_json(nlsq, derived),
+        );
     }
     doc
 }
@@ -686,8 +691,7 @@ pub fn write_cmc(
             run.surfaces.n_phi()
         )));
     }
-    if result.names.len() != result.summaries.len() || result.draws.dim().2 != result.names.len()
-    {
+    if result.names.len() != result.summaries.len() || result.draws.dim().2 != result.names.len() {
         return Err(OutputError::Inconsistent(format!(
             "{} names, {} summaries and draws of {:?}",
             result.names.len(),

@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(x.shape(), &[2, 2]);
         assert_eq!(x[[0, 1]], -2.5);
         assert!(x[[1, 0]].is_nan());
-        assert_eq!(r.read_f64("n").unwrap().into_raw_vec_and_offset().0, vec![7.0]);
+        assert_eq!(
+            r.read_f64("n").unwrap().into_raw_vec_and_offset().0,
+            vec![7.0]
+        );
         assert_eq!(r.read_unicode_scalar("mode").unwrap(), "static");
         let h = r.header("names").unwrap();
         assert_eq!(

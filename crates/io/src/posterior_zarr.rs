@@ -62,10 +62,7 @@ pub(crate) fn write_posterior_zarr(
     attr("combination", json!(result.combination));
     attr("ess_tail_quantiles", json!(ESS_TAIL_QUANTILES));
     attr("analysis_mode", json!(result.layout.mode.as_str()));
-    attr(
-        "per_angle_mode",
-        json!(result.layout.scaling_kind.as_str()),
-    );
+    attr("per_angle_mode", json!(result.layout.scaling_kind.as_str()));
 
     let mut idata = InferenceData::new();
     for (k, v) in &attrs {
@@ -104,8 +101,20 @@ pub(crate) fn write_posterior_zarr(
         for (k, v) in &attrs {
             stats.attr(k, v.clone());
         }
-        let f = |a: &ndarray::Array2<f64>| Array::new(a.iter().copied().collect::<Vec<f64>>(), &[c, n], &chain_draw);
-        let i = |a: &ndarray::Array2<i64>| Array::new(a.iter().copied().collect::<Vec<i64>>(), &[c, n], &chain_draw);
+        let f = |a: &ndarray::Array2<f64>| {
+            Array::new(
+                a.iter().copied().collect::<Vec<f64>>(),
+                &[c, n],
+                &chain_draw,
+            )
+        };
+        let i = |a: &ndarray::Array2<i64>| {
+            Array::new(
+                a.iter().copied().collect::<Vec<i64>>(),
+                &[c, n],
+                &chain_draw,
+            )
+        };
         stats
             .var(
                 "diverging",
@@ -138,7 +147,10 @@ pub(crate) fn write_posterior_zarr(
             .collect();
         idata
             .constant_data()
-            .var("phi", Array::vector(phi.clone(), "angle").with_attr("units", "deg"))
+            .var(
+                "phi",
+                Array::vector(phi.clone(), "angle").with_attr("units", "deg"),
+            )
             .var("sigma", Array::vector(sigma, "angle"))
             .var(
                 "t",
