@@ -94,6 +94,29 @@ pub struct RunArgs {
     /// Start value of phi0, the flow angle in degrees (laminar flow).
     #[arg(long = "initial-phi0", allow_negative_numbers = true)]
     pub initial_phi0: Option<f64>,
+    /// CMC: kept draws per chain (default: optimization.mcmc.num_samples).
+    #[arg(long, value_parser = positive_u64)]
+    pub n_samples: Option<u64>,
+    /// CMC: warm-up draws per chain (default: optimization.mcmc.num_warmup).
+    #[arg(long)]
+    pub n_warmup: Option<u64>,
+    /// CMC: chains per shard (default: optimization.mcmc.num_chains).
+    #[arg(long, value_parser = positive_usize)]
+    pub n_chains: Option<usize>,
+    /// CMC: number of data shards (default: optimization.cmc.sharding.num_shards; auto
+    /// uses one shard, the exact posterior, unless the chains alone leave cores idle).
+    #[arg(long, value_parser = positive_usize)]
+    pub cmc_num_shards: Option<usize>,
+    /// CMC: where shards run (auto/local: all cores of this machine).
+    #[arg(long, value_name = "BACKEND")]
+    pub cmc_backend: Option<String>,
+    /// CMC: warm start from the NLSQ results of an earlier run (its output folder, its
+    /// nlsq/ folder, or its parameters.json) instead of fitting first.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_nlsq_warmstart")]
+    pub nlsq_result: Option<PathBuf>,
+    /// CMC: no NLSQ warm start; chains start from the configured initial values.
+    #[arg(long)]
+    pub no_nlsq_warmstart: bool,
     /// Write fit comparison plots.
     #[arg(long)]
     pub save_plots: bool,
@@ -168,6 +191,13 @@ fn positive_f64(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+fn positive_u64(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive integer")),
     }
 }
 

@@ -3,6 +3,7 @@
 //! both when stderr is not a terminal.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use homodyne::Observer;
@@ -15,6 +16,22 @@ pub struct Terminal {
     stage: Mutex<Option<(ProgressBar, String)>>,
     /// The running counted job's bar.
     steps: Mutex<Option<ProgressBar>>,
+    /// CMC: the draws bar, shards (done, total) and divergent kept draws so far.
+    cmc: Mutex<Option<ProgressBar>>,
+    cmc_shards: AtomicUsize,
+    cmc_total: AtomicUsize,
+    cmc_divergences: AtomicUsize,
+}
+
+impl Terminal {
+    fn cmc_message(&self) -> String {
+        format!(
+            "CMC shards {}/{}, {} divergent",
+            self.cmc_shards.load(Ordering::Relaxed),
+            self.cmc_total.load(Ordering::Relaxed),
+            self.cmc_divergences.load(Ordering::Relaxed)
+        )
+    }
 }
 
 impl Observer for Terminal {
@@ -66,6 +83,57 @@ impl Observer for Terminal {
             && let Some(bar) = steps.as_ref()
         {
             bar.inc(1);
+        }
+    }
+
+    fn cmc_started(&self, shards: usize, chains: usize, draws_per_chain: u64, resumed: usize) {
+        // The stage spinner gives way to the draws bar.
+        if let Ok(stage) = self.stage.lock()
+            && let Some((bar, _)) = stage.as_ref()
+        {
+            bar.disable_steady_tick();
+            bar.finish_and_clear();
+        }
+        self.cmc_shards.store(resumed, Ordering::Relaxed);
+        self.cmc_total.store(shards, Ordering::Relaxed);
+        self.cmc_divergences.store(0, Ordering::Relaxed);
+        let total = (shards - resumed.min(shards)) as u64 * chains as u64 * draws_per_chain;
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} {bar:30} {pos}/{len} draws ({per_sec}) [{elapsed_precise} ETA {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(self.cmc_message());
+        if let Ok(mut cmc) = self.cmc.lock() {
+            *cmc = Some(bar);
+        }
+    }
+
+    fn cmc_draw(&self, _shard: usize, _chain: usize, tuning: bool, diverging: bool) {
+        if let Ok(cmc) = self.cmc.lock()
+            && let Some(bar) = cmc.as_ref()
+        {
+            bar.inc(1);
+            if diverging && !tuning {
+                self.cmc_divergences.fetch_add(1, Ordering::Relaxed);
+                bar.set_message(self.cmc_message());
+            }
+        }
+    }
+
+    fn cmc_shard_finished(&self, _shard: usize, _divergences: usize) {
+        let done = self.cmc_shards.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Ok(mut cmc) = self.cmc.lock() {
+            if let Some(bar) = cmc.as_ref() {
+                bar.set_message(self.cmc_message());
+            }
+            if done >= self.cmc_total.load(Ordering::Relaxed)
+                && let Some(bar) = cmc.take()
+            {
+                bar.finish_and_clear();
+            }
         }
     }
 

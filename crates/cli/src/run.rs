@@ -8,7 +8,9 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 use homodyne::io::RunFolder;
 use homodyne::nlsq::QualityFlag;
-use homodyne::{Analysis, AnalysisMode, NlsqResult, Overrides, SummaryFormat, default_angles};
+use homodyne::{
+    Analysis, AnalysisMode, NlsqResult, Overrides, SummaryFormat, WarmStartFrom, default_angles,
+};
 
 use crate::args::{Method, OutputFormat, RunArgs, parse_angles};
 use crate::logging;
@@ -45,6 +47,11 @@ fn overrides(args: &RunArgs) -> Overrides {
         initial,
         max_iterations: args.max_iterations,
         tolerance: args.tolerance,
+        n_samples: args.n_samples,
+        n_warmup: args.n_warmup,
+        n_chains: args.n_chains,
+        cmc_num_shards: args.cmc_num_shards,
+        cmc_backend: args.cmc_backend.clone(),
     }
 }
 
@@ -74,6 +81,25 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The worse of two outcomes (`--method both`).
+    fn worst(self, other: Outcome) -> Outcome {
+        match (self, other) {
+            (Outcome::NotConverged, _) | (_, Outcome::NotConverged) => Outcome::NotConverged,
+            (Outcome::Poor, _) | (_, Outcome::Poor) => Outcome::Poor,
+            _ => Outcome::Done,
+        }
+    }
+
+    fn of_cmc(result: &homodyne::cmc_sampler::CmcResult) -> Self {
+        if !result.converged() {
+            Outcome::NotConverged
+        } else if result.quality_flag() == "poor" {
+            Outcome::Poor
+        } else {
+            Outcome::Done
+        }
+    }
+
     fn of(result: &NlsqResult) -> Self {
         if !result.converged() {
             Outcome::NotConverged
@@ -98,11 +124,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let plots_only =
         (args.plot_experimental_data || args.plot_simulated_data) && args.method.is_none();
     let method = args.method.unwrap_or(Method::Nlsq);
-    if !plots_only && method != Method::Nlsq {
-        bail!(
-            "--method {} is not available in this version yet (CMC is being ported); \
-             use --method nlsq",
-            if method == Method::Cmc { "cmc" } else { "both" }
+    if method == Method::Nlsq
+        && (args.nlsq_result.is_some() || args.no_nlsq_warmstart || args.n_samples.is_some())
+    {
+        tracing::warn!(
+            "CMC flags (--nlsq-result, --no-nlsq-warmstart, --n-samples, ...) have no effect \
+             with --method nlsq"
         );
     }
     if !args.config.exists() && args.config != Path::new(DEFAULT_CONFIG) {
@@ -122,35 +149,63 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     // midway or is interrupted).
     let folder = RunFolder::begin(&args.output_dir)?;
     folder.record_shared(&log);
-    let result = run_in_folder(args, plots_only, started)?;
+    let results = run_in_folder(args, plots_only, method, started)?;
     folder.finish()?;
-    let Some(result) = result else {
-        return Ok(Outcome::Done);
-    };
-    let outcome = Outcome::of(&result);
-    match outcome {
-        Outcome::NotConverged if !args.accept_poor_fit => out::errln!(
-            "error: the fit did not converge; results were written to {} (exit code 3; \
-             --accept-poor-fit to exit 0)",
-            args.output_dir.display()
-        ),
-        Outcome::Poor if !args.accept_poor_fit => out::errln!(
-            "error: the fit quality is poor (reduced chi^2 {:.4}); results were written to {} \
-             (exit code 4; --accept-poor-fit to exit 0)",
-            result.reduced_chi_squared,
-            args.output_dir.display()
-        ),
-        _ => {}
+    let mut outcome = Outcome::Done;
+    if let Some(result) = &results.nlsq {
+        let o = Outcome::of(result);
+        match o {
+            Outcome::NotConverged if !args.accept_poor_fit => out::errln!(
+                "error: the fit did not converge; results were written to {} (exit code 3; \
+                 --accept-poor-fit to exit 0)",
+                args.output_dir.display()
+            ),
+            Outcome::Poor if !args.accept_poor_fit => out::errln!(
+                "error: the fit quality is poor (reduced chi^2 {:.4}); results were written to {} \
+                 (exit code 4; --accept-poor-fit to exit 0)",
+                result.reduced_chi_squared,
+                args.output_dir.display()
+            ),
+            _ => {}
+        }
+        outcome = outcome.worst(o);
+    }
+    if let Some(result) = &results.cmc {
+        let o = Outcome::of_cmc(result);
+        match o {
+            Outcome::NotConverged if !args.accept_poor_fit => out::errln!(
+                "error: the chains did not converge (largest R-hat {:.3} >= 1.1); results were \
+                 written to {} (exit code 3; --accept-poor-fit to exit 0)",
+                result.max_rhat(),
+                args.output_dir.display()
+            ),
+            Outcome::Poor if !args.accept_poor_fit => out::errln!(
+                "error: the posterior sample is poor ({}); results were written to {} (exit \
+                 code 4; --accept-poor-fit to exit 0)",
+                result.quality_reasons().join("; "),
+                args.output_dir.display()
+            ),
+            _ => {}
+        }
+        outcome = outcome.worst(o);
     }
     Ok(outcome)
+}
+
+/// What a run produced.
+#[derive(Default)]
+struct Results {
+    nlsq: Option<NlsqResult>,
+    cmc: Option<homodyne::cmc_sampler::CmcResult>,
 }
 
 /// Everything a run writes into its folder; the fit, when there was one.
 fn run_in_folder(
     args: &RunArgs,
     plots_only: bool,
+    method: Method,
     started: SystemTime,
-) -> Result<Option<NlsqResult>> {
+) -> Result<Results> {
     note_compatibility_flags(args);
     if let Some(n) = args.threads {
         // Ignore the error raised when a pool already exists (tests calling twice).
@@ -173,7 +228,7 @@ fn run_in_folder(
         let simulation = analysis.simulate(&phi, args.contrast, args.offset)?;
         analysis.plot_simulation(&simulation, &args.output_dir.join("plots"), &terminal)?;
         if plots_only && !args.plot_experimental_data {
-            return Ok(None);
+            return Ok(Results::default());
         }
     }
     let data = analysis.load(Some(&args.output_dir), &terminal)?;
@@ -181,9 +236,8 @@ fn run_in_folder(
         analysis.plot_data(&data, &args.output_dir.join("plots"), &terminal)?;
     }
     if plots_only {
-        return Ok(None);
+        return Ok(Results::default());
     }
-    let result = analysis.fit_nlsq(&data, &terminal)?;
     let mut output = analysis.output_options(&args.output_dir);
     output.summary_format = match args.output_format {
         OutputFormat::Yaml => SummaryFormat::Yaml,
@@ -191,9 +245,40 @@ fn run_in_folder(
         OutputFormat::Npz => SummaryFormat::Npz,
     };
     output.save_plots = args.save_plots;
-    analysis.write_nlsq(&data, &result, &output, &terminal)?;
-    out::stdout(&homodyne::io::summary_table(&result));
-    Ok(Some(result))
+    let mut results = Results::default();
+    // NLSQ: the method itself, or (cmc) the warm start unless one is given or refused.
+    let fit_first =
+        method != Method::Cmc || (args.nlsq_result.is_none() && !args.no_nlsq_warmstart);
+    if fit_first {
+        let result = analysis.fit_nlsq(&data, &terminal)?;
+        if method != Method::Cmc {
+            analysis.write_nlsq(&data, &result, &output, &terminal)?;
+            out::stdout(&homodyne::io::summary_table(&result));
+        }
+        results.nlsq = Some(result);
+    }
+    if method == Method::Nlsq {
+        return Ok(results);
+    }
+    let warm = match (&results.nlsq, &args.nlsq_result) {
+        (_, Some(dir)) => WarmStartFrom::Folder(dir),
+        (Some(r), None) => WarmStartFrom::Nlsq(r),
+        (None, None) => WarmStartFrom::None,
+    };
+    let outcome = analysis.sample_cmc(&data, warm, Some(&args.output_dir), &terminal)?;
+    let label = if method == Method::Both {
+        "both"
+    } else {
+        "cmc"
+    };
+    analysis.write_cmc(&data, &outcome, &output, label, &terminal)?;
+    out::stdout(&outcome.result.summary_table());
+    if method == Method::Cmc {
+        // The warm-start fit was a means, not a result of this run.
+        results.nlsq = None;
+    }
+    results.cmc = Some(outcome.result);
+    Ok(results)
 }
 
 /// Remove temporary files that crashed runs left in `dir` and watch it for this run's

@@ -757,30 +757,6 @@ fn config_type_error_names_the_key() {
     assert_no_results(&out_dir);
 }
 
-#[test]
-fn method_cmc_fails_clearly() {
-    let tmp = TempDir::new().unwrap();
-    let out_dir = tmp.path().join("out");
-    let out = homodyne(
-        &workspace_root(),
-        &[
-            "--config",
-            "examples/example_laminar.yaml",
-            "--output-dir",
-            out_dir.to_str().unwrap(),
-            "--method",
-            "cmc",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("cmc") && err.contains("nlsq"),
-        "message should say CMC is unavailable and point to nlsq: {err}"
-    );
-    assert_no_results(&out_dir);
-}
-
 /// A finished run's files are not clobbered with partial ones by a later failing run in the
 /// same folder.
 #[test]

@@ -90,6 +90,11 @@ impl Analysis {
         analysis
     }
 
+    /// The overrides applied.
+    pub fn overrides(&self) -> &Overrides {
+        &self.overrides
+    }
+
     /// The analysis mode after overrides.
     pub fn mode(&self) -> AnalysisMode {
         self.loaded.config.mode()

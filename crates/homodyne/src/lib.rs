@@ -31,6 +31,7 @@
 
 mod analysis;
 mod check;
+mod cmc;
 mod error;
 mod observer;
 mod overrides;
@@ -40,14 +41,19 @@ mod simulate;
 
 pub use analysis::Analysis;
 pub use check::{check, check_loaded};
+pub use cmc::{
+    CmcOutcome, CmcSettings, WARM_START_MAX_REDUCED_CHI2, WarmStartFrom, posterior_means,
+};
 pub use error::{Error, Result};
 pub use observer::{Observer, Silent};
 pub use overrides::Overrides;
 pub use simulate::{Simulation, SimulationSetup, default_angles};
 
+pub use homodyne_cmc as cmc_sampler;
 pub use homodyne_config as config;
 pub use homodyne_data as data;
 pub use homodyne_io as io;
+pub use homodyne_mcmc as mcmc;
 pub use homodyne_model as model;
 pub use homodyne_nlsq as nlsq;
 pub use homodyne_plot as plot;

@@ -18,6 +18,18 @@ pub trait Observer: Send + Sync {
     fn step(&self) {}
     /// The running job ended.
     fn steps_finished(&self) {}
+    /// CMC sampling starts: `shards` shards of `chains` chains, `draws_per_chain` draws
+    /// each (warm-up included); `resumed` shards come from checkpoints.
+    fn cmc_started(&self, _shards: usize, _chains: usize, _draws_per_chain: u64, _resumed: usize) {}
+    /// A chain of a shard made a draw (`tuning`: still in warm-up).
+    fn cmc_draw(&self, _shard: usize, _chain: usize, _tuning: bool, _diverging: bool) {}
+    /// A shard finished all its chains (`divergences`: its divergent kept draws).
+    fn cmc_shard_finished(&self, _shard: usize, _divergences: usize) {}
+    /// Whether the caller wants the running analysis to stop (finished CMC shards are
+    /// kept).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Shows nothing.

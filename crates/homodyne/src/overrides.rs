@@ -19,6 +19,16 @@ pub struct Overrides {
     pub max_iterations: Option<usize>,
     /// Convergence tolerance: ftol = xtol = gtol.
     pub tolerance: Option<f64>,
+    /// CMC: kept draws per chain (`--n-samples`).
+    pub n_samples: Option<u64>,
+    /// CMC: warm-up draws per chain (`--n-warmup`).
+    pub n_warmup: Option<u64>,
+    /// CMC: chains per shard (`--n-chains`).
+    pub n_chains: Option<usize>,
+    /// CMC: number of shards (`--cmc-num-shards`).
+    pub cmc_num_shards: Option<usize>,
+    /// CMC: backend name (`--cmc-backend`).
+    pub cmc_backend: Option<String>,
 }
 
 impl Overrides {

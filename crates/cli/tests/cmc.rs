@@ -1,0 +1,188 @@
+//! `--method cmc` and `--method both` end to end: the files, the run summary, byte-identical
+//! samples whatever the thread count, resuming from checkpoints, and bad input refused
+//! with one clear line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use homodyne::data::NpzWriter;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn homodyne(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homodyne"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The bundled example with short chains into `out`, plus `extra` flags.
+fn run(out: &Path, method: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--config",
+        "examples/example_laminar.yaml",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--method",
+        method,
+        "--n-samples",
+        "150",
+        "--n-warmup",
+        "150",
+        "--n-chains",
+        "2",
+    ];
+    args.extend_from_slice(extra);
+    homodyne(&args)
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn method_both_writes_nlsq_and_cmc_and_one_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = run(
+        &out,
+        "both",
+        &["--output-format", "json", "--accept-poor-fit"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in [
+        "nlsq/parameters.json",
+        "cmc/parameters.json",
+        "cmc/samples.npz",
+        "cmc/diagnostics.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary = json(&out.join("homodyne_results.json"));
+    assert_eq!(summary["method"], "both", "{summary}");
+    let params = json(&out.join("cmc/parameters.json"));
+    assert_eq!(params["method"], "cmc");
+    let d0 = params["parameters"]["D0"]["mean"].as_f64().unwrap();
+    assert!((d0 - 15000.0).abs() < 0.2 * 15000.0, "D0 {d0}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("CMC posterior"), "{stdout}");
+    assert!(!out.join(".homodyne_run_incomplete").exists());
+}
+
+#[test]
+fn samples_are_byte_identical_for_any_thread_count_and_resume_from_checkpoints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let oa = run(
+        &a,
+        "cmc",
+        &[
+            "--threads",
+            "1",
+            "--cmc-num-shards",
+            "2",
+            "--accept-poor-fit",
+        ],
+    );
+    assert_eq!(oa.status.code(), Some(0), "{}", stderr(&oa));
+    let ob = run(
+        &b,
+        "cmc",
+        &[
+            "--threads",
+            "2",
+            "--cmc-num-shards",
+            "2",
+            "--accept-poor-fit",
+        ],
+    );
+    assert_eq!(ob.status.code(), Some(0), "{}", stderr(&ob));
+    let sa = std::fs::read(a.join("cmc/samples.npz")).unwrap();
+    let sb = std::fs::read(b.join("cmc/samples.npz")).unwrap();
+    assert!(sa == sb, "samples.npz differs between 1 and 2 threads");
+    // A rerun finds both shards checkpointed and gives the same samples.
+    let oc = run(
+        &a,
+        "cmc",
+        &[
+            "--threads",
+            "2",
+            "--cmc-num-shards",
+            "2",
+            "--accept-poor-fit",
+        ],
+    );
+    assert_eq!(oc.status.code(), Some(0), "{}", stderr(&oc));
+    let sc = std::fs::read(a.join("cmc/samples.npz")).unwrap();
+    assert!(sa == sc, "resumed run differs");
+    let diag = json(&a.join("cmc/diagnostics.json"));
+    assert_eq!(
+        diag["cmc_specific"]["resumed_shards"], 2,
+        "{}",
+        diag["cmc_specific"]
+    );
+}
+
+#[test]
+fn bad_cmc_input_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let missing = tmp.path().join("no_such_run");
+    let o = run(&out, "cmc", &["--nlsq-result", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("no_such_run"), "{err}");
+    assert!(!out.join("cmc/parameters.json").exists());
+
+    // NaN in the data: CMC needs every point.
+    let dir = tempfile::tempdir().unwrap();
+    let (n_phi, n_t) = (2, 20);
+    let t: Vec<f64> = (0..n_t).map(|i| 0.1 * i as f64).collect();
+    let c2: Vec<f64> = (0..n_phi * n_t * n_t)
+        .map(|k| {
+            let (i, j) = ((k / n_t) % n_t, k % n_t);
+            if k == n_t * n_t + 3 * n_t + 7 {
+                f64::NAN
+            } else {
+                1.0 + 0.2 * (-(i.abs_diff(j) as f64) / 4.0).exp()
+            }
+        })
+        .collect();
+    let data = dir.path().join("nan.npz");
+    let mut w = NpzWriter::create(&data, false).unwrap();
+    w.add_f64("wavevector_q_list", &[n_phi], [0.0054; 2].iter())
+        .unwrap();
+    w.add_f64("phi_angles_list", &[n_phi], [0.0, 45.0].iter())
+        .unwrap();
+    w.add_f64("t1", &[n_t], t.iter()).unwrap();
+    w.add_f64("t2", &[n_t], t.iter()).unwrap();
+    w.add_f64("c2_exp", &[n_phi, n_t, n_t], c2.iter()).unwrap();
+    w.finish().unwrap();
+    let o = homodyne(&[
+        "--config",
+        "examples/example_laminar.yaml",
+        "--data-file",
+        data.to_str().unwrap(),
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--method",
+        "cmc",
+        "--no-nlsq-warmstart",
+        "--n-samples",
+        "20",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("non-finite") && err.contains("angle 1"),
+        "{err}"
+    );
+}
