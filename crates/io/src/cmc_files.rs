@@ -472,6 +472,7 @@ pub(crate) fn analysis_results_json(run: &CmcRun, derived: &Derived, stamp: &str
             "q_value": num(data.q()),
             "phi_angles": nums(&data.phi_angles_list.to_vec()),
             "sigma": nums(run.sigma),
+            "stator_rotor_gap": num(run.stator_rotor_gap),
         },
         "sampling_summary": sampling_summary(result),
         "settings": run.settings.clone(),

@@ -203,12 +203,23 @@ pub fn clean_stale_temporaries(dir: &Path, run_started: SystemTime) -> Vec<PathB
         let Ok(meta) = entry.metadata() else {
             continue;
         };
-        if !meta.is_file() || owner == Some(me) {
+        // Folders too: the temporary store of `posterior.zarr` (`.posterior.zarr.tmp-<pid>`),
+        // but only with a readable process id.
+        let folder = meta.is_dir() && owner.is_some();
+        if !(meta.is_file() || folder) || owner == Some(me) {
             continue;
         }
         let dead = owner.and_then(process_alive) == Some(false);
         let old = meta.modified().is_ok_and(|t| t < cutoff);
-        if (dead || old) && std::fs::remove_file(entry.path()).is_ok() {
+        if !(dead || old) {
+            continue;
+        }
+        let gone = if folder {
+            std::fs::remove_dir_all(entry.path()).is_ok()
+        } else {
+            std::fs::remove_file(entry.path()).is_ok()
+        };
+        if gone {
             removed.push(entry.path());
         }
     }
@@ -440,7 +451,11 @@ pub fn exit_interrupted(signal: &str, code: i32) -> ! {
     }
     for (dir, _) in &reg.folders {
         for tmp in own_temporaries(dir) {
-            let _ = std::fs::remove_file(tmp);
+            if tmp.is_dir() {
+                let _ = std::fs::remove_dir_all(tmp);
+            } else {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
     }
     for run in &reg.runs {
@@ -488,12 +503,18 @@ mod tests {
         let p = |n: &str| dir.path().join(n);
         // u32::MAX - 1 is above any pid_max, so no such process runs.
         let dead = format!(".fitted_data.npz.tmp-{}", u32::MAX - 1);
+        // A temporary store folder of a dead process goes; a user's folder stays.
+        let dead_store = p(&format!(".posterior.zarr.tmp-{}", u32::MAX - 1));
+        std::fs::create_dir_all(dead_store.join("posterior")).unwrap();
+        std::fs::create_dir_all(p("my_folder.tmp-x")).unwrap();
         let mine = format!(".parameters.json.tmp-{}", std::process::id());
         for n in [dead.as_str(), mine.as_str(), "notes.txt", ".hidden.tmp-x"] {
             std::fs::write(p(n), "x").unwrap();
         }
-        let removed = clean_stale_temporaries(dir.path(), SystemTime::now());
+        let mut removed = clean_stale_temporaries(dir.path(), SystemTime::now());
         assert!(!p(&dead).exists());
+        assert!(!dead_store.exists() && p("my_folder.tmp-x").is_dir());
+        removed.retain(|f| *f != dead_store);
         assert!(p(&mine).exists() && p("notes.txt").exists());
         // Fresh, without a readable id: kept; once older than the run: removed.
         assert!(p(".hidden.tmp-x").exists());
