@@ -11,8 +11,9 @@
 //! - `laminar-long` (only with `--long`): 4 chains x (500 + 1500), K = auto
 //!   (target ≤ 10 min).
 //!
-//!   cargo run --release -p homodyne-cmc --example bench -- [CASE ...] [--long]
-//!     [--threads N] [--seed S]
+//! ```text
+//! cargo run --release -p homodyne-cmc --example bench -- [CASE ...] [--long] [--threads N] [--seed S]
+//! ```
 //!
 //! With no case named, runs `static static-k1 laminar laminar-auto` (and `laminar-long`
 //! with `--long`). `scripts/bench_cmc.sh` wraps it and records the load average.
@@ -357,8 +358,8 @@ fn main() {
         .iter()
         .enumerate()
         .filter(|(i, a)| {
-            !a.starts_with("--")
-                && !(*i > 0 && ["--threads", "--seed"].contains(&args[i - 1].as_str()))
+            let is_value = *i > 0 && ["--threads", "--seed"].contains(&args[i - 1].as_str());
+            !a.starts_with("--") && !is_value
         })
         .map(|(_, a)| a.as_str())
         .collect();
