@@ -144,7 +144,7 @@ fn bad_cmc_input_is_one_clear_error() {
 
     // NaN in the data: CMC needs every point.
     let dir = tempfile::tempdir().unwrap();
-    let (n_phi, n_t) = (2, 20);
+    let (n_phi, n_t): (usize, usize) = (2, 20);
     let t: Vec<f64> = (0..n_t).map(|i| 0.1 * i as f64).collect();
     let c2: Vec<f64> = (0..n_phi * n_t * n_t)
         .map(|k| {
