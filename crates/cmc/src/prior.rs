@@ -174,7 +174,7 @@ impl LogPrior {
 }
 
 fn check_scale(name: &str, mu: f64, sigma: f64) -> Result<(), CmcError> {
-    if !mu.is_finite() || !(sigma.is_finite() && sigma > 0.0) {
+    if !(mu.is_finite() && sigma.is_finite() && sigma > 0.0) {
         return Err(CmcError::Prior {
             name: name.into(),
             reason: format!(

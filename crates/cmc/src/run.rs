@@ -287,24 +287,22 @@ impl CmcResult {
         self.divergences as f64 / self.total_draws.max(1) as f64
     }
 
-    /// The chains agree: every defined rank R-hat below 1.1 (the reference's threshold),
-    /// and at least one defined.
+    /// The chains agree: every sampled parameter's rank R-hat is defined and below 1.1
+    /// (the reference's threshold).
     pub fn converged(&self) -> bool {
-        let rhats: Vec<f64> = self
-            .summaries
-            .iter()
-            .map(|s| s.rhat)
-            .filter(|r| r.is_finite())
-            .collect();
-        !rhats.is_empty() && rhats.iter().all(|&r| r < 1.1)
+        !self.summaries.is_empty()
+            && self
+                .summaries
+                .iter()
+                .all(|s| s.rhat.is_finite() && s.rhat < 1.1)
     }
 
     /// `good`: R-hat < 1.05, ESS-bulk >= 400, divergences <= 1 %, E-BFMI >= 0.3;
     /// `acceptable`: R-hat < 1.1, ESS-bulk >= 100, divergences <= 10 %; else `poor`.
     pub fn quality_flag(&self) -> &'static str {
         let (rhat, ess, div) = (self.max_rhat(), self.min_ess_bulk(), self.divergence_rate());
-        let bfmi_ok = self.ebfmi.iter().all(|b| !(*b < 0.3));
-        if !self.converged() || !(ess >= 100.0) || div > 0.10 {
+        let bfmi_ok = self.ebfmi.iter().all(|b| b.is_nan() || *b >= 0.3);
+        if !self.converged() || ess.is_nan() || ess < 100.0 || div > 0.10 {
             "poor"
         } else if rhat < 1.05 && ess >= 400.0 && div <= 0.01 && bfmi_ok {
             "good"
@@ -319,10 +317,10 @@ impl CmcResult {
     pub fn quality_reasons(&self) -> Vec<String> {
         let mut reasons = Vec::new();
         let (rhat, ess, div) = (self.max_rhat(), self.min_ess_bulk(), self.divergence_rate());
-        if !(rhat < 1.05) {
+        if rhat.is_nan() || rhat >= 1.05 {
             reasons.push(format!("largest R-hat {rhat:.3} (want < 1.05)"));
         }
-        if !(ess >= 400.0) {
+        if ess.is_nan() || ess < 400.0 {
             reasons.push(format!("smallest bulk ESS {ess:.0} (want >= 400)"));
         }
         if div > 0.01 {
@@ -978,7 +976,7 @@ fn finish(
                 |(c, g)| r.chains[c].energy[g],
             );
             for (c, v) in homodyne_mcmc::ebfmi(e.view()).into_iter().enumerate() {
-                if v.is_finite() && !(worst[c] <= v) {
+                if v.is_finite() && (worst[c].is_nan() || v < worst[c]) {
                     worst[c] = v;
                 }
             }

@@ -171,6 +171,7 @@ impl Whitening {
     }
 
     /// `y` from `z`.
+    #[allow(clippy::needless_range_loop)] // triangular matrix indexing
     pub fn to_y(&self, z: &[f64], y: &mut [f64]) {
         let d = self.dim();
         for i in 0..d {
@@ -181,6 +182,7 @@ impl Whitening {
     }
 
     /// `z` from `y` (forward substitution).
+    #[allow(clippy::needless_range_loop)] // triangular matrix indexing
     pub fn to_z(&self, y: &[f64]) -> Vec<f64> {
         let d = self.dim();
         let mut z = vec![0.0; d];
@@ -195,6 +197,7 @@ impl Whitening {
     }
 
     /// Gradient in `z` from the gradient in `y`: `scale · Lᵀ g_y`.
+    #[allow(clippy::needless_range_loop)] // triangular matrix indexing
     pub fn grad_to_z(&self, gy: &[f64], gz: &mut [f64]) {
         let d = self.dim();
         for (j, g) in gz.iter_mut().enumerate().take(d) {
@@ -220,7 +223,7 @@ fn cholesky(a: &[f64], d: usize, ridge: f64) -> Option<Vec<f64>> {
                 s -= l[i * d + k] * l[j * d + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || !s.is_finite() {
                     return None;
                 }
                 l[i * d + i] = s.sqrt();

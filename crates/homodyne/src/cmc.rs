@@ -409,9 +409,6 @@ impl Analysis {
         observer: &dyn Observer,
     ) -> Result<CmcOutcome> {
         let settings = self.cmc_settings()?;
-        for note in &settings.notes {
-            tracing::warn!("{note}");
-        }
         let fit_data = if data.n_times() >= 2 {
             exclude_t0(data)
         } else {
@@ -439,9 +436,13 @@ impl Analysis {
             }
             WarmStartFrom::None => (None, None),
         };
+        // Said once the inputs are known to be usable (a bad warm start is one error line).
+        for note in &settings.notes {
+            tracing::warn!("{note}");
+        }
         let accept = |chi2: Option<f64>, what: &str| -> bool {
             match chi2 {
-                Some(c) if !(c <= WARM_START_MAX_REDUCED_CHI2) => {
+                Some(c) if c.is_nan() || c > WARM_START_MAX_REDUCED_CHI2 => {
                     tracing::warn!(
                         "{what} has reduced chi^2 {c:.3e} > {WARM_START_MAX_REDUCED_CHI2}: not used as \
                          the warm start; chains start from the configured initial values"

@@ -170,26 +170,15 @@ fn divergence_rate(result: &CmcResult) -> f64 {
     result.divergences as f64 / result.total_draws.max(1) as f64
 }
 
-/// Every R-hat of the sampled vector defined and below [`R_HAT_THRESHOLD`].
+/// Every R-hat of the sampled vector defined and below [`R_HAT_THRESHOLD`]
+/// ([`CmcResult::converged`]).
 fn all_converged(result: &CmcResult) -> bool {
-    !result.summaries.is_empty()
-        && result
-            .summaries
-            .iter()
-            .all(|s| s.rhat.is_finite() && s.rhat < R_HAT_THRESHOLD)
+    result.converged()
 }
 
-/// The quality flag (module documentation).
+/// The quality flag: the sampler crate's one rule ([`CmcResult::quality_flag`]).
 pub(crate) fn quality_flag(result: &CmcResult) -> &'static str {
-    let rhat = max_rhat(result);
-    let ess = min_ess(result);
-    if rhat >= R_HAT_THRESHOLD || divergence_rate(result) > 0.10 || ess < 100.0 {
-        "poor"
-    } else if rhat < 1.05 {
-        "good"
-    } else {
-        "acceptable"
-    }
+    result.quality_flag()
 }
 
 /// `{mean, std}`.
