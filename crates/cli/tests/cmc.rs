@@ -190,3 +190,42 @@ fn bad_cmc_input_is_one_clear_error() {
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn impossible_priors_are_refused_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("examples/example_laminar.yaml")).unwrap();
+    let alpha = "- { name: alpha, min: -2.0, max: 2.0 }";
+    assert_eq!(text.matches(alpha).count(), 1);
+    for (edit, expect) in [
+        (
+            "- { name: alpha, min: -2.0, max: 2.0, type: Normal, prior_mu: 0.0, prior_sigma: 0.0 }",
+            "prior_sigma",
+        ),
+        ("- { name: alpha, min: 2.0, max: -2.0 }", "must be < max"),
+        ("- { name: alpha, min: 1.0, max: 1.0 }", "must be < max"),
+    ] {
+        let cfg = tmp.path().join("c.yaml");
+        let data_dir = root().join("examples/data/");
+        let t = text.replace(alpha, edit).replace(
+            "data_folder_path: \"data/\"",
+            &format!("data_folder_path: \"{}/\"", data_dir.display()),
+        );
+        std::fs::write(&cfg, t).unwrap();
+        let out = tmp.path().join("out");
+        let o = homodyne(&[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--method",
+            "cmc",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert!(errors[0].contains("parameter_space.bounds[3]") && errors[0].contains(expect), "{err}");
+        assert!(!out.join("cmc").exists());
+    }
+}

@@ -502,14 +502,45 @@ pub fn build_target(
             })
             .collect(),
     };
+    // A warm start on (or next to) a bound sits where the bound map is flat: dy/dx there
+    // is huge and the carried covariance useless. Start at least one warm-start sd (and
+    // 0.1 % of the width) inside, at most 10 % of the width.
+    let cov_x = warm
+        .and_then(|w| w.covariance.as_ref())
+        .filter(|c| c.len() == d * d);
+    let centre_x: Vec<f64> = centre_x
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let (lo, hi) = (problem.lower[i], problem.upper[i]);
+            let width = hi - lo;
+            let sd = cov_x.map_or(f64::NAN, |c| c[i * d + i].sqrt());
+            let inset = if width.is_finite() {
+                let sd = if sd.is_finite() { sd } else { 0.0 };
+                sd.clamp(1e-3 * width, 0.1 * width)
+            } else if sd.is_finite() && sd > 0.0 {
+                sd
+            } else {
+                1e-3 * v.abs().max(1.0)
+            };
+            let mut x = v;
+            if lo.is_finite() {
+                x = x.max(lo + inset);
+            }
+            if hi.is_finite() {
+                x = x.min(hi - inset);
+            }
+            x
+        })
+        .collect();
     let centre_y: Vec<f64> = centre_x
         .iter()
         .zip(&maps)
         .map(|(&v, m)| m.inverse(v))
         .collect();
     let scale = (k as f64).sqrt();
-    let whitening = match warm.and_then(|w| w.covariance.as_ref()) {
-        Some(cov) if cov.len() == d * d => {
+    let whitening = match cov_x {
+        Some(cov) => {
             // Carry the covariance to y: Cov_y = D Cov_x D, D = diag(dy/dx).
             let dydx: Vec<f64> = centre_x
                 .iter()
@@ -520,6 +551,23 @@ pub fn build_target(
             for i in 0..d {
                 for j in 0..d {
                     cy[i * d + j] = dydx[i] * cov[i * d + j] * dydx[j];
+                }
+            }
+            // More than ~2 logit units of spread is no longer a Gaussian scale in y:
+            // cap each sd there, keeping the correlations.
+            let cap: Vec<f64> = (0..d)
+                .map(|i| {
+                    let v = cy[i * d + i];
+                    if matches!(maps[i], BoundMap::Identity) || !(v > 4.0) {
+                        1.0
+                    } else {
+                        2.0 / v.sqrt()
+                    }
+                })
+                .collect();
+            for i in 0..d {
+                for j in 0..d {
+                    cy[i * d + j] *= cap[i] * cap[j];
                 }
             }
             Whitening::from_covariance(centre_y, &cy, scale)
