@@ -225,7 +225,101 @@ fn impossible_priors_are_refused_naming_the_key() {
         let err = stderr(&o);
         let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
         assert_eq!(errors.len(), 1, "{err}");
-        assert!(errors[0].contains("parameter_space.bounds[3]") && errors[0].contains(expect), "{err}");
+        assert!(
+            errors[0].contains("parameter_space.bounds[3]") && errors[0].contains(expect),
+            "{err}"
+        );
         assert!(!out.join("cmc").exists());
     }
+}
+
+/// Ctrl-C during sampling: exit 130, finished shards kept as checkpoints, no temporary
+/// file left; the rerun resumes from them and completes.
+#[cfg(unix)]
+#[test]
+fn interrupted_cmc_keeps_finished_shards_and_resumes() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "--config",
+        "examples/example_laminar.yaml",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--method",
+        "cmc",
+        "--n-samples",
+        "600",
+        "--n-warmup",
+        "300",
+        "--n-chains",
+        "2",
+        "--cmc-num-shards",
+        "6",
+        "--threads",
+        "1",
+        "--accept-poor-fit",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_homodyne"))
+        .args(args)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let shards = out.join("cmc/shards");
+    let count = || -> usize {
+        std::fs::read_dir(&shards)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while count() == 0 {
+        if started.elapsed() > Duration::from_secs(120) || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if child.try_wait().unwrap().is_some() {
+        // The machine finished all shards before we could interrupt: nothing to test.
+        println!("skipped: the run finished before the first checkpoint was seen");
+        return;
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let kept = count();
+    assert!(kept >= 1, "no finished shard kept");
+    // No temporary file anywhere in the output folder.
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.contains(".tmp") {
+                found.push(p.clone());
+            }
+            if p.is_dir() {
+                walk(&p, found);
+            }
+        }
+    }
+    let mut temps = Vec::new();
+    walk(&out, &mut temps);
+    assert!(temps.is_empty(), "temporary files left: {temps:?}");
+    assert!(!out.join("cmc/samples.npz").exists());
+    // The rerun resumes.
+    let o = homodyne(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let diag = json(&out.join("cmc/diagnostics.json"));
+    let resumed = diag["cmc_specific"]["resumed_shards"].as_u64().unwrap();
+    assert!(resumed as usize >= kept, "resumed {resumed}, kept {kept}");
 }
