@@ -251,6 +251,9 @@ pub struct CmcResult {
     pub warnings: Vec<String>,
     /// The layout the draws are in (to decode per-angle values).
     pub layout: ParameterLayout,
+    /// With several shards: each finished shard's own draws of the vector (shard index,
+    /// (chain, draw, d)), for diagnosis. Empty for one shard.
+    pub shard_draws: Vec<(usize, Array3<f64>)>,
 }
 
 impl CmcResult {
@@ -1098,6 +1101,11 @@ fn finish(
         nuts,
         warnings,
         layout: problem.layout.clone(),
+        shard_draws: if k > 1 {
+            finished.iter().map(|r| r.index).zip(x_draws).collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 

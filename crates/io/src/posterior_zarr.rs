@@ -13,8 +13,9 @@
 //!   `ess_tail_quantiles`, `analysis_mode`, `per_angle_mode`; the posterior and
 //!   sample_stats groups carry the same.
 //!
-//! Per-shard groups (`shards/shard_XXXX/posterior`) are not written: the combined result
-//! does not keep the shards' draws (the shard checkpoints do).
+//! With several shards, each shard's own posterior (the sampled vector, one variable per
+//! entry, `(chain, draw)`) is kept in `shards/shard_XXXX/posterior` for diagnosis, when
+//! all of them together stay below 50 MB (the shard checkpoints hold them in any case).
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,9 @@ use crate::cmc_files::{CmcRun, Derived, ESS_TAIL_QUANTILES};
 use crate::error::{OutputError, OutputResult};
 use crate::json::timestamp;
 use crate::run::record_file;
+
+/// Largest total size of the per-shard groups.
+const SHARD_GROUPS_MAX_BYTES: usize = 50 << 20;
 
 /// nuts-rs, pinned in the workspace.
 const INFERENCE_LIBRARY: &str = "nuts-rs 0.19.1";
@@ -157,6 +161,17 @@ pub(crate) fn write_posterior_zarr(
                 Array::vector(run.data.t1.to_vec(), "time").with_attr("units", "s"),
             )
             .coord("angle", angle());
+    }
+    let shard_bytes: usize = result.shard_draws.iter().map(|(_, a)| a.len() * 8).sum();
+    if result.num_shards > 1 && shard_bytes <= SHARD_GROUPS_MAX_BYTES {
+        for (index, draws) in &result.shard_draws {
+            let (sc, sn, d) = draws.dim();
+            let group = idata.group(&format!("shards/shard_{index:04}/posterior"));
+            for (j, name) in result.names.iter().enumerate().take(d) {
+                let values: Vec<f64> = draws.index_axis(Axis(2), j).iter().copied().collect();
+                group.var(name, Array::new(values, &[sc, sn], &chain_draw));
+            }
+        }
     }
     let written = idata.write(path).map_err(|e| OutputError::Format {
         path: path.to_path_buf(),
