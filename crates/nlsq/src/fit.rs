@@ -628,6 +628,7 @@ impl<'a> Fitter<'a> {
             warnings: self.warnings.clone(),
             objective: self.objective.clone(),
             coarse_stage: sol.coarse.clone(),
+            global_search: None,
         }
     }
 

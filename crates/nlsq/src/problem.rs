@@ -298,6 +298,10 @@ impl<'a> Problem<'a> {
     pub fn experiment(&self) -> &Experiment {
         self.experiment
     }
+    /// The data c2.
+    pub fn c2(&self) -> C2View<'a> {
+        self.c2
+    }
     /// How the optimiser vector maps to physical and per-angle values.
     pub fn layout(&self) -> &ParameterLayout {
         &self.layout

@@ -225,6 +225,8 @@ pub struct NlsqResult {
     /// The coarse stage that chose the start of the full-data solve (large fits only;
     /// `iterations`, `nfev` and `njev` above count the full-data solve).
     pub coarse_stage: Option<crate::coarse::CoarseStage>,
+    /// What the global search did, when one chose this result (crate `homodyne-global`).
+    pub global_search: Option<crate::global_record::GlobalSearchRecord>,
 }
 
 impl FitQualityChecks {
