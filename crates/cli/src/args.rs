@@ -24,11 +24,73 @@ pub struct Cli {
 pub enum Command {
     /// Simulate c2 from a config's parameters and write it as NPZ (the reference's `hsim`).
     Simulate(SimulateArgs),
+    /// CMC on a cluster without MPI: `plan` the shards, run each with `shard` (one
+    /// job-array task per index), then `combine`.
+    #[command(subcommand)]
+    Cmc(CmcCommand),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `homodyne cmc ...`.
+#[derive(Debug, Subcommand)]
+pub enum CmcCommand {
+    /// Resolve the warm start (NLSQ fit, --nlsq-result or none) and the shard plan; write
+    /// OUT/cmc/plan.json. The last line on stdout reads `N shards`.
+    Plan(Box<RunArgs>),
+    /// Sample one shard (or a range `A-B`) of the plan into OUT/cmc/shards/.
+    Shard(ShardArgs),
+    /// Combine the finished shards into OUT/cmc/ (the files of `--method cmc`).
+    Combine(CombineArgs),
+}
+
+/// `homodyne cmc shard`.
+#[derive(Debug, Args)]
+pub struct ShardArgs {
+    /// The plan's output directory.
+    #[arg(long)]
+    pub output_dir: PathBuf,
+    /// Shard index `I` (0 to N-1) or range `A-B`; default: $PBS_ARRAY_INDEX, else
+    /// $SLURM_ARRAY_TASK_ID.
+    #[arg(long)]
+    pub index: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = positive_usize)]
+    pub threads: Option<usize>,
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Errors only.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `homodyne cmc combine`.
+#[derive(Debug, Args)]
+pub struct CombineArgs {
+    /// The plan's output directory.
+    #[arg(long)]
+    pub output_dir: PathBuf,
+    /// Combine the shards that finished; missing ones count as failed (the success-rate
+    /// rule, optimization.cmc.combination.min_success_rate, decides).
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Format of OUT/homodyne_results.<fmt>.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub output_format: OutputFormat,
+    /// Exit 0 even when the chains did not converge (3) or the sample is poor (4).
+    #[arg(long)]
+    pub accept_poor_fit: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = positive_usize)]
+    pub threads: Option<usize>,
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Errors only.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

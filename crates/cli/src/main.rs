@@ -10,6 +10,7 @@
 //! console output quietly; the exit code stays that of the work.
 
 mod args;
+mod cmc_jobs;
 mod logging;
 mod out;
 mod progress;
@@ -47,6 +48,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             logging::init_console(args.verbose, false);
             simulate::run(args).map(|()| ExitCode::SUCCESS)
         }
+        Some(Command::Cmc(command)) => cmc_jobs::run(command),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             let mut script = Vec::new();

@@ -21,7 +21,7 @@ use crate::progress::Terminal;
 const DEFAULT_CONFIG: &str = "./homodyne_config.yaml";
 
 /// What the flags change on top of the configuration.
-fn overrides(args: &RunArgs) -> Overrides {
+pub(crate) fn overrides(args: &RunArgs) -> Overrides {
     let mode = if args.static_mode {
         Some(AnalysisMode::Static)
     } else if args.laminar_flow {
@@ -56,7 +56,7 @@ fn overrides(args: &RunArgs) -> Overrides {
 }
 
 /// Flags kept for compatibility with the reference that change nothing here: say so once.
-fn note_compatibility_flags(args: &RunArgs) {
+pub(crate) fn note_compatibility_flags(args: &RunArgs) {
     if args.no_jit {
         tracing::warn!("--no-jit has no effect: this program is compiled ahead of time");
     }
@@ -90,7 +90,7 @@ impl Outcome {
         }
     }
 
-    fn of_cmc(result: &homodyne::cmc_sampler::CmcResult) -> Self {
+    pub(crate) fn of_cmc(result: &homodyne::cmc_sampler::CmcResult) -> Self {
         if !result.converged() {
             Outcome::NotConverged
         } else if result.quality_flag() == "poor" {
@@ -296,13 +296,13 @@ pub(crate) fn prepare_folder(dir: &Path, started: SystemTime) {
 }
 
 /// The global worker pool with `n` threads.
-fn rayon_pool(n: usize) -> std::result::Result<(), String> {
+pub(crate) fn rayon_pool(n: usize) -> std::result::Result<(), String> {
     homodyne::set_threads(n)
 }
 
 /// The configuration file, or (only for the default path, when it does not exist) the
 /// built-in template of the requested mode, like the reference's generated default.
-fn load_analysis(args: &RunArgs) -> Result<Analysis> {
+pub(crate) fn load_analysis(args: &RunArgs) -> Result<Analysis> {
     let overrides = overrides(args);
     if args.config.exists() {
         return Ok(Analysis::from_file(&args.config, overrides)?);

@@ -45,6 +45,17 @@ pub enum CmcError {
     /// Combining the shards failed (too few usable shards, heterogeneity).
     #[error("combining shards: {0}")]
     Combine(String),
+    /// Shards of the plan have no results in the store.
+    #[error(
+        "shards {missing:?} of {total} have no results (run them, or combine with --allow-missing \
+         to treat them as failed)"
+    )]
+    MissingShards {
+        /// The missing shard indices.
+        missing: Vec<usize>,
+        /// Shards in the plan.
+        total: usize,
+    },
     /// The run was interrupted (finished shards are kept).
     #[error("interrupted after {done} of {total} shards")]
     Interrupted {

@@ -22,7 +22,7 @@ pub use posterior::{DensityError, ShardPosterior, Target};
 pub use prior::{LogPrior, table_name};
 pub use run::{
     CmcObserver, CmcOptions, CmcResult, NoObserver, Problem, SampleStats, ShardResult, ShardStore,
-    ShardSummary, WarmStart, build_target, covariance, sample,
+    ShardSummary, Stage, StageOutput, WarmStart, build_target, covariance, sample, sample_stage,
 };
 pub use sampler::{ChainDraws, DrawEvent, NutsOptions, run_chain};
 pub use shard::{MIN_POINTS_PER_PARAM, MIN_POINTS_PER_SHARD, ShardCount, ShardPlan};

@@ -638,6 +638,54 @@ pub fn sample(
     store: Option<&dyn ShardStore>,
     observer: &dyn CmcObserver,
 ) -> Result<CmcResult, CmcError> {
+    match sample_stage(problem, warm, options, store, observer, &Stage::All)? {
+        StageOutput::Posterior(r) => Ok(*r),
+        StageOutput::Ran { .. } => Err(CmcError::Data("no posterior was combined".into())),
+    }
+}
+
+/// Which part of a run to do: everything, some shards (a job-array task or an MPI rank;
+/// results go to the store), or only the combination of what the store holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Sample every shard not in the store, then combine.
+    All,
+    /// Sample these shards (those already in the store are skipped) and stop. An empty
+    /// list only resolves the plan (its size is in the output).
+    Shards(Vec<usize>),
+    /// Combine the shards in the store. Missing shards are an error naming them, unless
+    /// `allow_missing`: then they count as failed (the success-rate rule applies).
+    Combine {
+        /// Combine what is there.
+        allow_missing: bool,
+    },
+}
+
+/// What a [`Stage`] produced.
+#[derive(Debug, Clone)]
+pub enum StageOutput {
+    /// The combined posterior.
+    Posterior(Box<CmcResult>),
+    /// Shards sampled (or found finished) by a [`Stage::Shards`] call, of `total` planned.
+    Ran {
+        /// Shard indices now in the store (run here or found there).
+        done: Vec<usize>,
+        /// Shards in the plan.
+        total: usize,
+    },
+}
+
+/// [`sample`] one [`Stage`] at a time: the same plan, seeds and fingerprints on every
+/// call, so shards run anywhere (threads, MPI ranks, job-array tasks) combine into the
+/// same bytes as one local run.
+pub fn sample_stage(
+    problem: &Problem<'_>,
+    warm: Option<&WarmStart>,
+    options: &CmcOptions,
+    store: Option<&dyn ShardStore>,
+    observer: &dyn CmcObserver,
+    stage: &Stage,
+) -> Result<StageOutput, CmcError> {
     let started = Instant::now();
     let nuts = options.nuts;
     check_nuts(&nuts)?;
@@ -702,7 +750,37 @@ pub fn sample(
         resumed,
     );
 
-    let tasks: Vec<(usize, usize)> = (0..k)
+    let wanted: Vec<usize> = match stage {
+        Stage::All => (0..k).collect(),
+        Stage::Shards(list) => {
+            if let Some(&bad) = list.iter().find(|&&i| i >= k) {
+                return Err(CmcError::Setting {
+                    key: "shard index".into(),
+                    value: bad.to_string(),
+                    expected: format!("0 to {} (the plan has {k} shards)", k - 1),
+                });
+            }
+            list.clone()
+        }
+        Stage::Combine { allow_missing } => {
+            let missing: Vec<usize> = (0..k)
+                .filter(|&i| results[i].lock().map(|g| g.is_none()).unwrap_or(true))
+                .collect();
+            if !missing.is_empty() && (!allow_missing || missing.len() == k) {
+                return Err(CmcError::MissingShards { missing, total: k });
+            }
+            if !missing.is_empty() {
+                warn!(
+                    "combining {} of {k} shards; missing {missing:?} count as failed",
+                    k - missing.len()
+                );
+            }
+            Vec::new()
+        }
+    };
+    let tasks: Vec<(usize, usize)> = wanted
+        .iter()
+        .copied()
         .filter(|&i| results[i].lock().map(|g| g.is_none()).unwrap_or(true))
         .flat_map(|i| (0..nuts.num_chains).map(move |c| (i, c)))
         .collect();
@@ -801,11 +879,30 @@ pub fn sample(
         .map(|m| m.into_inner().ok().flatten())
         .collect();
     let done = finished.iter().filter(|r| r.is_some()).count();
-    if observer.cancelled() || done < k {
+    if observer.cancelled() {
         return Err(CmcError::Interrupted { done, total: k });
+    }
+    match stage {
+        Stage::Shards(list) => {
+            let done: Vec<usize> = list
+                .iter()
+                .copied()
+                .filter(|&i| finished[i].is_some())
+                .collect();
+            if done.len() < list.len() {
+                return Err(CmcError::Interrupted {
+                    done: done.len(),
+                    total: list.len(),
+                });
+            }
+            return Ok(StageOutput::Ran { done, total: k });
+        }
+        Stage::All if done < k => return Err(CmcError::Interrupted { done, total: k }),
+        _ => {}
     }
     let finished: Vec<ShardResult> = finished.into_iter().flatten().collect();
     finish(problem, &target, options, &finished, k, resumed, started)
+        .map(|r| StageOutput::Posterior(Box::new(r)))
 }
 
 /// A small seeded jitter around the start, different per chain (so that R-hat can see

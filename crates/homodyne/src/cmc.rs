@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use homodyne_cmc::{
-    CmcObserver, CmcOptions, CmcResult, DrawEvent, NutsOptions, ShardCount, WarmStart,
+    CmcObserver, CmcOptions, CmcResult, DrawEvent, NutsOptions, ShardCount, Stage as CmcStage,
+    StageOutput, WarmStart,
 };
 use homodyne_config::{AutoOr, CmcConfig, McmcConfig};
 use homodyne_data::{XpcsData, exclude_t0};
@@ -20,6 +21,7 @@ use serde_json::{Value, json};
 use crate::analysis::Analysis;
 use crate::error::{Result, invalid};
 use crate::observer::{AsProgress, Observer, Stage};
+use crate::overrides::Overrides;
 
 /// Reduced chi^2 above which an NLSQ fit is not used as a warm start (the reference's
 /// acceptance rule).
@@ -36,6 +38,8 @@ pub enum WarmStartFrom<'a> {
     /// No warm start: chains start at the configured initial values
     /// (`--no-nlsq-warmstart`).
     None,
+    /// A warm start resolved earlier (a shard plan's): used as it is.
+    Given(&'a WarmStart),
 }
 
 /// The CMC settings a run uses, resolved from the configuration and the overrides.
@@ -408,6 +412,98 @@ impl Analysis {
         output_dir: Option<&Path>,
         observer: &dyn Observer,
     ) -> Result<CmcOutcome> {
+        let run = self.cmc_stage(data, warm, output_dir, observer, &CmcStage::All)?;
+        run.into_outcome()
+    }
+
+    /// Resolve the warm start and the shard plan of `data` and write
+    /// `<output_dir>/cmc/plan.json` for [`Analysis::sample_cmc_shards`] and
+    /// [`Analysis::combine_cmc`] (job arrays, MPI ranks); nothing is sampled.
+    pub fn plan_cmc(
+        &self,
+        data: &XpcsData,
+        warm: WarmStartFrom<'_>,
+        output_dir: &Path,
+        observer: &dyn Observer,
+    ) -> Result<CmcPlan> {
+        let run = self.cmc_stage(
+            data,
+            warm,
+            Some(output_dir),
+            observer,
+            &CmcStage::Shards(Vec::new()),
+        )?;
+        let StageOutput::Ran { total, .. } = run.output else {
+            return Err(invalid!("CMC plan: no plan was made"));
+        };
+        let warm_start = run
+            .warm_start
+            .ok_or_else(|| invalid!("CMC plan: no warm start"))?;
+        let plan = CmcPlan {
+            num_shards: total,
+            warm_start,
+            config: self.config_path().to_path_buf(),
+            overrides: Overrides {
+                cmc_num_shards: Some(total),
+                ..self.overrides().clone()
+            },
+        };
+        plan.write(output_dir)?;
+        Ok(plan)
+    }
+
+    /// Sample shards `indices` of the plan (finished ones are skipped) into
+    /// `<output_dir>/cmc/shards`; returns the indices now finished there.
+    pub fn sample_cmc_shards(
+        &self,
+        data: &XpcsData,
+        plan: &CmcPlan,
+        indices: &[usize],
+        output_dir: &Path,
+        observer: &dyn Observer,
+    ) -> Result<Vec<usize>> {
+        let run = self.cmc_stage(
+            data,
+            WarmStartFrom::Given(&plan.warm_start),
+            Some(output_dir),
+            observer,
+            &CmcStage::Shards(indices.to_vec()),
+        )?;
+        match run.output {
+            StageOutput::Ran { done, .. } => Ok(done),
+            StageOutput::Posterior(_) => Ok(indices.to_vec()),
+        }
+    }
+
+    /// Combine the plan's finished shards in `<output_dir>/cmc/shards` into the posterior.
+    /// Missing shards are an error naming them unless `allow_missing` (then they count as
+    /// failed and the success-rate rule decides).
+    pub fn combine_cmc(
+        &self,
+        data: &XpcsData,
+        plan: &CmcPlan,
+        output_dir: &Path,
+        allow_missing: bool,
+        observer: &dyn Observer,
+    ) -> Result<CmcOutcome> {
+        let run = self.cmc_stage(
+            data,
+            WarmStartFrom::Given(&plan.warm_start),
+            Some(output_dir),
+            observer,
+            &CmcStage::Combine { allow_missing },
+        )?;
+        run.into_outcome()
+    }
+
+    fn cmc_stage(
+        &self,
+        data: &XpcsData,
+        warm: WarmStartFrom<'_>,
+        output_dir: Option<&Path>,
+        observer: &dyn Observer,
+        cmc_stage: &CmcStage,
+    ) -> Result<StageRun> {
         let settings = self.cmc_settings()?;
         let fit_data = if data.n_times() >= 2 {
             exclude_t0(data)
@@ -434,7 +530,7 @@ impl Analysis {
                 }
                 (None, Some(saved))
             }
-            WarmStartFrom::None => (None, None),
+            WarmStartFrom::None | WarmStartFrom::Given(_) => (None, None),
         };
         // Said once the inputs are known to be usable (a bad warm start is one error line).
         for note in &settings.notes {
@@ -496,7 +592,16 @@ impl Analysis {
         )?;
         let layout = fitter.problem().layout().clone();
         let d = layout.n_params();
-        let warm_start = if let Some(r) =
+        let warm_start = if let WarmStartFrom::Given(w) = warm {
+            if w.x.len() != d {
+                return Err(invalid!(
+                    "the shard plan's warm start has {} values; this analysis samples {d} \
+                     (the configuration changed since the plan was made: plan again)",
+                    w.x.len()
+                ));
+            }
+            Some(w.clone())
+        } else if let Some(r) =
             nlsq.filter(|r| r.fitted_vector.len() == d && r.per_angle_mode == layout.scaling_kind)
         {
             Some(WarmStart {
@@ -589,34 +694,48 @@ impl Analysis {
                 d, settings.nuts.num_chains, settings.nuts.num_warmup, settings.nuts.num_samples
             ),
         );
-        let mut result = homodyne_cmc::sample(
+        let output = homodyne_cmc::sample_stage(
             &problem,
             warm_start.as_ref(),
             &cmc_options,
             store.as_ref().map(|s| s as &dyn homodyne_cmc::ShardStore),
             &Bridge(observer),
+            cmc_stage,
         )
         .map_err(|e| invalid!("CMC: {e}"))?;
-        result.warm_start = warm_start
-            .map(|w| w.source)
-            .unwrap_or_else(|| "none".into());
-        stage.finish(&format!(
-            "CMC: {} shard(s), {} draws, max R-hat {:.4}, min ESS-bulk {:.0}, {} divergences in {:.1} s",
-            result.num_shards,
-            result.total_draws,
-            result.max_rhat(),
-            result.min_ess_bulk(),
-            result.divergences,
-            result.seconds
-        ));
-        for w in &result.warnings {
-            tracing::warn!("CMC: {w}");
-        }
-        Ok(CmcOutcome {
-            sigma: problem.sigma.clone(),
-            result,
+        let output = match output {
+            StageOutput::Posterior(mut result) => {
+                result.warm_start = warm_start
+                    .as_ref()
+                    .map(|w| w.source.clone())
+                    .unwrap_or_else(|| "none".into());
+                stage.finish(&format!(
+                    "CMC: {} shard(s), {} draws, max R-hat {:.4}, min ESS-bulk {:.0}, {} divergences in {:.1} s",
+                    result.num_shards,
+                    result.total_draws,
+                    result.max_rhat(),
+                    result.min_ess_bulk(),
+                    result.divergences,
+                    result.seconds
+                ));
+                for w in &result.warnings {
+                    tracing::warn!("CMC: {w}");
+                }
+                StageOutput::Posterior(result)
+            }
+            ran @ StageOutput::Ran { .. } => {
+                if let StageOutput::Ran { done, total } = &ran {
+                    stage.finish(&format!("CMC: {} of {total} shards finished", done.len()));
+                }
+                ran
+            }
+        };
+        Ok(StageRun {
+            output,
             settings,
+            sigma: problem.sigma.clone(),
             nlsq: nlsq.cloned(),
+            warm_start,
         })
     }
 
@@ -654,6 +773,173 @@ impl Analysis {
             method,
         };
         Ok(homodyne_io::write_cmc(&run, output, &AsProgress(observer))?)
+    }
+}
+
+/// One stage of a CMC run and what it ran with.
+struct StageRun {
+    output: StageOutput,
+    settings: CmcSettings,
+    sigma: Vec<f64>,
+    nlsq: Option<NlsqResult>,
+    warm_start: Option<WarmStart>,
+}
+
+impl StageRun {
+    fn into_outcome(self) -> Result<CmcOutcome> {
+        match self.output {
+            StageOutput::Posterior(result) => Ok(CmcOutcome {
+                result: *result,
+                settings: self.settings,
+                sigma: self.sigma,
+                nlsq: self.nlsq,
+            }),
+            StageOutput::Ran { .. } => Err(invalid!("CMC: no posterior was combined")),
+        }
+    }
+}
+
+/// A CMC shard plan (`<out>/cmc/plan.json`): the configuration and overrides to rebuild
+/// the same problem, the number of shards and the warm start, so that every job-array
+/// task or MPI rank samples exactly what one local run would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CmcPlan {
+    /// Shards in the plan.
+    pub num_shards: usize,
+    /// Start and scaling of the chains.
+    pub warm_start: WarmStart,
+    /// The configuration file.
+    pub config: PathBuf,
+    /// The overrides (the number of shards fixed to the plan's).
+    pub overrides: Overrides,
+}
+
+/// Format tag of plan files.
+const PLAN_FORMAT: &str = "homodyne-rs cmc plan 1";
+
+impl CmcPlan {
+    /// `<output_dir>/cmc/plan.json`.
+    pub fn path(output_dir: &Path) -> PathBuf {
+        output_dir.join("cmc").join("plan.json")
+    }
+
+    fn write(&self, output_dir: &Path) -> Result<()> {
+        let o = &self.overrides;
+        let config = std::fs::canonicalize(&self.config).unwrap_or_else(|_| self.config.clone());
+        let doc = json!({
+            "format": PLAN_FORMAT,
+            "num_shards": self.num_shards,
+            "config": config,
+            "overrides": {
+                "mode": o.mode.map(|m| m.as_str()),
+                "data_file": o.data_file.as_ref().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+                "initial": o.initial.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+                "max_iterations": o.max_iterations,
+                "tolerance": o.tolerance,
+                "n_samples": o.n_samples,
+                "n_warmup": o.n_warmup,
+                "n_chains": o.n_chains,
+                "cmc_num_shards": o.cmc_num_shards,
+                "cmc_backend": o.cmc_backend,
+            },
+            "warm_start": {
+                "x": self.warm_start.x,
+                "covariance": self.warm_start.covariance,
+                "source": self.warm_start.source,
+            },
+        });
+        let path = Self::path(output_dir);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| invalid!("cannot create {}: {e}", dir.display()))?;
+        }
+        homodyne_io::write_json(&path, &doc)?;
+        Ok(())
+    }
+
+    /// Read the plan of `output_dir` (errors name the file and what is wrong).
+    pub fn read(output_dir: &Path) -> Result<Self> {
+        let path = Self::path(output_dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            invalid!(
+                "cannot read the shard plan {}: {e} (make it with `homodyne cmc plan`)",
+                path.display()
+            )
+        })?;
+        let doc: Value = serde_json::from_str(&text)
+            .map_err(|e| invalid!("shard plan {}: not valid JSON: {e}", path.display()))?;
+        let bad = |what: &str| invalid!("shard plan {}: {what}", path.display());
+        if doc.get("format").and_then(Value::as_str) != Some(PLAN_FORMAT) {
+            return Err(bad(&format!(
+                "not a plan of this version (format {PLAN_FORMAT:?} expected)"
+            )));
+        }
+        let floats =
+            |v: &Value| -> Option<Vec<f64>> { v.as_array()?.iter().map(Value::as_f64).collect() };
+        let w = doc.get("warm_start").ok_or_else(|| bad("no warm_start"))?;
+        let warm_start = WarmStart {
+            x: w.get("x")
+                .and_then(floats)
+                .ok_or_else(|| bad("warm_start.x is not a list of numbers"))?,
+            covariance: match w.get("covariance") {
+                None | Some(Value::Null) => None,
+                Some(c) => Some(
+                    floats(c)
+                        .ok_or_else(|| bad("warm_start.covariance is not a list of numbers"))?,
+                ),
+            },
+            source: w
+                .get("source")
+                .and_then(Value::as_str)
+                .unwrap_or("plan")
+                .to_string(),
+        };
+        let o = doc.get("overrides").ok_or_else(|| bad("no overrides"))?;
+        let u = |k: &str| o.get(k).and_then(Value::as_u64);
+        let overrides = Overrides {
+            mode: match o.get("mode").and_then(Value::as_str) {
+                Some(m) => Some(m.parse().map_err(|_| bad("overrides.mode"))?),
+                None => None,
+            },
+            data_file: o
+                .get("data_file")
+                .and_then(Value::as_str)
+                .map(PathBuf::from),
+            initial: o
+                .get("initial")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| {
+                            Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_f64()?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_iterations: u("max_iterations").map(|v| v as usize),
+            tolerance: o.get("tolerance").and_then(Value::as_f64),
+            n_samples: u("n_samples"),
+            n_warmup: u("n_warmup"),
+            n_chains: u("n_chains").map(|v| v as usize),
+            cmc_num_shards: u("cmc_num_shards").map(|v| v as usize),
+            cmc_backend: o
+                .get("cmc_backend")
+                .and_then(Value::as_str)
+                .map(String::from),
+        };
+        Ok(CmcPlan {
+            num_shards: doc
+                .get("num_shards")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad("no num_shards"))? as usize,
+            warm_start,
+            config: doc
+                .get("config")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+                .ok_or_else(|| bad("no config"))?,
+            overrides,
+        })
     }
 }
 

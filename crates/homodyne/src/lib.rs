@@ -42,7 +42,7 @@ mod simulate;
 pub use analysis::Analysis;
 pub use check::{check, check_loaded};
 pub use cmc::{
-    CmcOutcome, CmcSettings, WARM_START_MAX_REDUCED_CHI2, WarmStartFrom, posterior_means,
+    CmcOutcome, CmcPlan, CmcSettings, WARM_START_MAX_REDUCED_CHI2, WarmStartFrom, posterior_means,
 };
 pub use error::{Error, Result};
 pub use observer::{Observer, Silent};
