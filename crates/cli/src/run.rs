@@ -132,6 +132,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
              with --method nlsq"
         );
     }
+    if args.cmc_backend.as_deref() == Some("mpi") && !plots_only && method != Method::Nlsq {
+        if !homodyne_mpi::available() {
+            return Err(homodyne_mpi::MpiError::NotBuilt.into());
+        }
+        if homodyne_mpi::rank_and_size().0 != 0 {
+            return mpi_worker(args).map(|()| Outcome::Done);
+        }
+    }
     if !args.config.exists() && args.config != Path::new(DEFAULT_CONFIG) {
         bail!("configuration file not found: {}", args.config.display());
     }
@@ -190,6 +198,25 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         outcome = outcome.worst(o);
     }
     Ok(outcome)
+}
+
+/// An MPI rank other than 0: its shards of rank 0's plan, nothing written but those
+/// (rank 0 writes every result file and speaks on the console).
+fn mpi_worker(args: &RunArgs) -> Result<()> {
+    logging::init_console(args.verbose, args.verbose == 0);
+    if let Some(n) = args.threads {
+        let _ = rayon_pool(n);
+    }
+    let analysis = load_analysis(args)?;
+    let data = analysis.load(None, &homodyne::Silent)?;
+    homodyne_mpi::run_cmc(
+        &analysis,
+        &data,
+        WarmStartFrom::None,
+        &args.output_dir,
+        &homodyne::Silent,
+    )?;
+    Ok(())
 }
 
 /// What a run produced.
@@ -265,7 +292,12 @@ fn run_in_folder(
         (Some(r), None) => WarmStartFrom::Nlsq(r),
         (None, None) => WarmStartFrom::None,
     };
-    let outcome = analysis.sample_cmc(&data, warm, Some(&args.output_dir), &terminal)?;
+    let outcome = if analysis.cmc_settings()?.backend == "mpi" {
+        homodyne_mpi::run_cmc(&analysis, &data, warm, &args.output_dir, &terminal)?
+            .context("MPI rank 0 received no posterior")?
+    } else {
+        analysis.sample_cmc(&data, warm, Some(&args.output_dir), &terminal)?
+    };
     let label = if method == Method::Both {
         "both"
     } else {

@@ -232,10 +232,13 @@ pub(crate) fn settings(
         .unwrap_or_else(|| cmc.effective_backend());
     let backend = match backend.as_str() {
         "auto" | "multiprocessing" | "jax" | "pjit" | "local" | "numpy" => "local".to_string(),
+        // Ranks under mpiexec (the command line's `--cmc-backend mpi`).
+        "mpi" => "mpi".to_string(),
         other => {
             return Err(invalid!(
-                "CMC backend \"{other}\" is not available in this build: use \"local\" (all \
-                 cores of this machine); cluster runs use the shard plan commands"
+                "CMC backend \"{other}\" is not available: use \"local\" (all cores of this \
+                 machine), \"mpi\" under mpiexec, or job arrays (`homodyne cmc plan | shard | \
+                 combine`)"
             ));
         }
     };
@@ -823,10 +826,15 @@ impl CmcPlan {
         output_dir.join("cmc").join("plan.json")
     }
 
-    fn write(&self, output_dir: &Path) -> Result<()> {
+    /// The plan as JSON text (what `plan.json` holds; MPI broadcasts it).
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string_pretty(&self.to_json()).unwrap_or_default()
+    }
+
+    fn to_json(&self) -> Value {
         let o = &self.overrides;
         let config = std::fs::canonicalize(&self.config).unwrap_or_else(|_| self.config.clone());
-        let doc = json!({
+        json!({
             "format": PLAN_FORMAT,
             "num_shards": self.num_shards,
             "config": config,
@@ -847,7 +855,11 @@ impl CmcPlan {
                 "covariance": self.warm_start.covariance,
                 "source": self.warm_start.source,
             },
-        });
+        })
+    }
+
+    fn write(&self, output_dir: &Path) -> Result<()> {
+        let doc = self.to_json();
         let path = Self::path(output_dir);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
@@ -866,9 +878,18 @@ impl CmcPlan {
                 path.display()
             )
         })?;
-        let doc: Value = serde_json::from_str(&text)
-            .map_err(|e| invalid!("shard plan {}: not valid JSON: {e}", path.display()))?;
-        let bad = |what: &str| invalid!("shard plan {}: {what}", path.display());
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// A plan from its JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        Self::parse(text, "(received)")
+    }
+
+    fn parse(text: &str, path: &str) -> Result<Self> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| invalid!("shard plan {path}: not valid JSON: {e}"))?;
+        let bad = |what: &str| invalid!("shard plan {path}: {what}");
         if doc.get("format").and_then(Value::as_str) != Some(PLAN_FORMAT) {
             return Err(bad(&format!(
                 "not a plan of this version (format {PLAN_FORMAT:?} expected)"
