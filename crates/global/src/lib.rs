@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod cmaes;
+mod driver;
 pub mod layers;
 mod multistart;
 mod profile;
@@ -27,6 +28,7 @@ mod rng;
 mod space;
 
 pub use cmaes::{CmaesOptions, Preset, cmaes};
+pub use driver::{Plan, Trigger, fit};
 pub use homodyne_nlsq::{Basin, CmaesRecord, GlobalSearchRecord, LayerAction};
 pub use layers::{Layers, refine};
 pub use multistart::{MultiStartOptions, Outcome, Sampling, cost_at, multi_start};

@@ -242,14 +242,24 @@ impl Analysis {
         );
         let started = Instant::now();
         let progress = |iteration: usize, cost: f64| observer.iteration(iteration, cost);
-        let result = homodyne_nlsq::fit_checked(
+        let plan = crate::global::plan(
+            &self.loaded,
+            self.loaded.config.parameter_space().from_midpoints(),
+        )?;
+        let phase = |message: &str| {
+            tracing::info!("NLSQ phase: {message}");
+            observer.fit_phase(message);
+        };
+        let result = homodyne_global::fit(
             &experiment,
             fit_data.c2_exp.view(),
             None,
             &initial,
             &bounds,
             &options,
+            &plan,
             Some(&progress),
+            &phase,
         )?;
         stage.finish(&format!(
             "NLSQ {} after {} iterations in {:.2} s (reduced chi2 {:.4}, {})",

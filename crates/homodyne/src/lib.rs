@@ -33,6 +33,7 @@ mod analysis;
 mod check;
 mod cmc;
 mod error;
+mod global;
 mod observer;
 mod overrides;
 mod quality;

@@ -12,6 +12,9 @@ pub trait Observer: Send + Sync {
     fn stage_finished(&self, _message: &str, _seconds: f64) {}
     /// The optimiser finished an iteration (cost = chi^2 of the robust loss).
     fn iteration(&self, _iteration: usize, _cost: f64) {}
+    /// The NLSQ fit entered a phase (local fit, multi-start, CMA-ES, refinement): one
+    /// line for people.
+    fn fit_phase(&self, _message: &str) {}
     /// A job of `total` equal steps (figures) starts.
     fn steps_started(&self, _label: &str, _total: usize) {}
     /// One step of the running job is done.

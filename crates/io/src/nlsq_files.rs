@@ -408,6 +408,7 @@ fn convergence_metrics_json(result: &NlsqResult) -> Value {
             })).collect::<Vec<_>>(),
         },
         "doubts": result.doubts(),
+        "global_search": result.global_search.as_ref().map(|g| serde_json::to_value(g).unwrap_or(Value::Null)),
     })
 }
 

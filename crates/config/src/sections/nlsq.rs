@@ -35,6 +35,11 @@ section! {
         /// angle from the data, the default) or one positive number for every point (the
         /// original assumed 0.01). Not a key of the original program.
         pub sigma: NlsqSigma = NlsqSigma::Estimate,
+        /// When a global search runs (not a key of the original program): `auto` (a
+        /// quick multi-start when `initial_parameters.values` is null or the local fit
+        /// ends poor), `off`, `multi_start` or `cmaes` (always). `multi_start.enable` /
+        /// `cmaes.enable: true` run the configured search whatever this says.
+        pub global_search: String = "auto".into(),
         /// Per-parameter x scale (`null` = automatic).
         pub x_scale_map: Option<BTreeMap<String, f64>> = None,
         /// Global x scale ("jac" or a number).
