@@ -62,7 +62,10 @@ pub fn classify(e: &Error) -> ErrorKind {
             _ => ErrorKind::Value,
         },
         Error::Output(_) => ErrorKind::Os,
-        Error::Invalid(m) if m.starts_with("configuration file not found") => {
+        Error::Invalid(m)
+            if m.starts_with("configuration file not found")
+                || m.starts_with("data file not found") =>
+        {
             ErrorKind::FileNotFound
         }
         Error::Invalid(m) if m.contains("GiB are available") => ErrorKind::Memory,
@@ -388,7 +391,7 @@ pub struct Progress {
     events: Mutex<Vec<Event>>,
     /// Draws made by every chain (warm-up included).
     pub draws: AtomicU64,
-    /// Divergent draws.
+    /// Divergent kept draws.
     pub divergences: AtomicU64,
     /// Shards finished.
     pub shards_done: AtomicUsize,
@@ -455,9 +458,10 @@ impl Observer for Progress {
             resumed,
         });
     }
-    fn cmc_draw(&self, _shard: usize, _chain: usize, _tuning: bool, diverging: bool) {
+    fn cmc_draw(&self, _shard: usize, _chain: usize, tuning: bool, diverging: bool) {
         self.draws.fetch_add(1, Ordering::Relaxed);
-        if diverging {
+        // As the result counts them: divergent kept draws (warm-up excluded).
+        if diverging && !tuning {
             self.divergences.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -188,45 +188,56 @@ struct Poller<'py> {
 
 impl<'py> Poller<'py> {
     fn poll(&mut self, py: Python<'py>) -> PyResult<()> {
-        use std::sync::atomic::Ordering;
         let events = self.progress.take_events();
-        let Some(reporter) = &self.reporter else {
+        if self.reporter.is_none() {
             return Ok(());
-        };
-        for event in &events {
-            if let Event::CmcStarted {
-                shards,
-                chains,
-                draws_per_chain,
-                ..
-            } = event
-            {
-                self.cmc_plan = Some((*shards, (*shards * *chains) as u64 * draws_per_chain));
-                self.last_draws = 0;
-            }
-            reporter.call1((event_dict(py, event)?,))?;
         }
-        if let Some((shards, total)) = self.cmc_plan {
-            let draws = self.progress.draws.load(Ordering::Relaxed);
-            if draws != self.last_draws {
-                self.last_draws = draws;
-                let d = PyDict::new(py);
-                d.set_item("event", "cmc_progress")?;
-                d.set_item("draws", draws)?;
-                d.set_item("total", total)?;
-                d.set_item(
-                    "divergences",
-                    self.progress.divergences.load(Ordering::Relaxed),
-                )?;
-                d.set_item(
-                    "shards_done",
-                    self.progress.shards_done.load(Ordering::Relaxed),
-                )?;
-                d.set_item("shards", shards)?;
-                reporter.call1((d,))?;
+        for event in &events {
+            match event {
+                Event::CmcStarted {
+                    shards,
+                    chains,
+                    draws_per_chain,
+                    ..
+                } => {
+                    self.cmc_plan = Some((*shards, (*shards * *chains) as u64 * draws_per_chain));
+                    self.last_draws = 0;
+                }
+                // The draws so far first, so a bar ends full.
+                Event::StageFinished(..) | Event::ShardFinished { .. } => self.draws(py)?,
+                _ => {}
             }
+            self.report(event_dict(py, event)?)?;
+        }
+        self.draws(py)
+    }
+
+    fn report(&self, event: Bound<'py, PyDict>) -> PyResult<()> {
+        if let Some(r) = &self.reporter {
+            r.call1((event,))?;
         }
         Ok(())
+    }
+
+    /// A `cmc_progress` event when draws were made since the last one.
+    fn draws(&mut self, py: Python<'py>) -> PyResult<()> {
+        use std::sync::atomic::Ordering;
+        let Some((shards, total)) = self.cmc_plan else {
+            return Ok(());
+        };
+        let draws = self.progress.draws.load(Ordering::Relaxed);
+        if draws == self.last_draws {
+            return Ok(());
+        }
+        self.last_draws = draws;
+        let d = PyDict::new(py);
+        d.set_item("event", "cmc_progress")?;
+        d.set_item("draws", draws)?;
+        d.set_item("total", total)?;
+        d.set_item("divergences", self.progress.divergences.load(Ordering::Relaxed))?;
+        d.set_item("shards_done", self.progress.shards_done.load(Ordering::Relaxed))?;
+        d.set_item("shards", shards)?;
+        self.report(d)
     }
 
     fn close(&self) {
@@ -396,6 +407,7 @@ fn analysis_of(config: &Bound<'_, PyAny>, overrides: Overrides) -> PyResult<Anal
             config.get_type().name()?
         )));
     };
+    flush_logs(config.py());
     r.map_err(|e| to_py_err(&e))
 }
 
@@ -432,6 +444,7 @@ impl PyConfig {
             (Some(_), Some(_)) => Err(value_err("give config_path or config_dict, not both")),
             (None, None) => Err(value_err("give config_path or config_dict")),
         }
+        .inspect(|_| Python::attach(flush_logs))
     }
 
     /// A configuration from the built-in template of `mode` (`static` or
@@ -525,6 +538,7 @@ fn validate_config<'py>(
     } else {
         return Err(PyTypeError::new_err("config must be a path, a dict or a ConfigManager"));
     };
+    flush_logs(py);
     if print_report {
         py.import("builtins")?
             .call_method1("print", (text.trim_end(),))?;
