@@ -20,131 +20,16 @@
 
 use std::time::Instant;
 
-use homodyne_cmc::{
-    CmcOptions, CmcResult, NoObserver, NutsOptions, Problem, ShardCount, WarmStart, sample,
-};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{fitter, nlsq_options, simulate, warm_start};
+use homodyne_cmc::{CmcOptions, CmcResult, NoObserver, NutsOptions, Problem, ShardCount, sample};
+use homodyne_model::ParameterSpace;
 use homodyne_model::params::AnalysisMode;
 use homodyne_model::scaling::PerAngleMode;
-use homodyne_model::{Experiment, Geometry, ParameterSpace, g2_grid};
-use homodyne_nlsq::{Fitter, NlsqOptions, NlsqResult, ParameterBounds, initial_values};
-use ndarray::Array3;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
 
-const SIGMA: f64 = 0.01;
-const STATIC_TRUTH: [f64; 3] = [1.7e4, -1.57, 3.0];
-const LAMINAR_TRUTH: [f64; 7] = [6.8e4, -1.33, 1.7e3, 2e-3, -0.21, -6e-4, 2.0];
 const N_T: usize = 200;
-
-struct Case {
-    experiment: Experiment,
-    c2: Array3<f64>,
-    physical: Vec<f64>,
-    mode: AnalysisMode,
-}
-
-/// Model + symmetric noise, geometry and scaling as the crate's tests.
-fn simulate(mode: AnalysisMode, n_phi: usize, n_t: usize, seed: u64) -> Case {
-    let (physical, q, gap): (Vec<f64>, f64, f64) = match mode {
-        AnalysisMode::Static => (STATIC_TRUTH.to_vec(), 0.0054, 2e6),
-        AnalysisMode::LaminarFlow => (
-            LAMINAR_TRUTH.to_vec(),
-            0.0054 / 10f64.sqrt(),
-            2e6 / 10f64.sqrt(),
-        ),
-    };
-    let dt = 0.1;
-    let phi: Vec<f64> = (0..n_phi)
-        .map(|k| -170.0 + 350.0 * k as f64 / n_phi as f64)
-        .collect();
-    let experiment = Experiment::new(
-        Geometry {
-            wavevector_q: q,
-            stator_rotor_gap: gap,
-            dt,
-        },
-        (1..=n_t).map(|k| k as f64 * dt).collect(),
-        phi,
-    )
-    .unwrap();
-    let (contrast, offset): (Vec<f64>, Vec<f64>) = match mode {
-        AnalysisMode::Static => (
-            (0..n_phi).map(|a| 0.15 + 0.01 * a as f64).collect(),
-            (0..n_phi).map(|a| 0.99 + 0.002 * a as f64).collect(),
-        ),
-        AnalysisMode::LaminarFlow => (vec![0.17; n_phi], vec![1.0; n_phi]),
-    };
-    let mut c2 = g2_grid(&experiment, &physical, &contrast, &offset).unwrap();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let normal = Normal::new(0.0, SIGMA).unwrap();
-    for a in 0..n_phi {
-        for i in 0..n_t {
-            for j in i..n_t {
-                let e = normal.sample(&mut rng);
-                c2[[a, i, j]] += e;
-                if j > i {
-                    c2[[a, j, i]] += e;
-                }
-            }
-        }
-    }
-    Case {
-        experiment,
-        c2,
-        physical,
-        mode,
-    }
-}
-
-/// NLSQ from 1.2 x truth; laminar holds gamma_dot_t_offset at its truth.
-fn fitter<'a>(case: &'a Case, scaling: PerAngleMode) -> Fitter<'a> {
-    let bounds = ParameterBounds::defaults(case.mode);
-    let start: Vec<f64> = case.physical.iter().map(|v| v * 1.2).collect();
-    let mut init = initial_values(
-        &case.experiment,
-        case.c2.view(),
-        case.mode,
-        Some(&start),
-        None,
-        &bounds,
-    )
-    .unwrap();
-    if case.mode == AnalysisMode::LaminarFlow {
-        init.physical[5] = case.physical[5];
-        init.fixed[5] = true;
-    }
-    let options = NlsqOptions {
-        per_angle_mode: scaling,
-        ..Default::default()
-    };
-    Fitter::new(
-        &case.experiment,
-        case.c2.view(),
-        None,
-        &init,
-        &bounds,
-        &options,
-    )
-    .unwrap()
-}
-
-fn warm_start(result: &NlsqResult) -> WarmStart {
-    let d = result.fitted_vector.len();
-    WarmStart {
-        x: result.fitted_vector.clone(),
-        covariance: Some(
-            result
-                .fitted_covariance
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<f64>>(),
-        )
-        .filter(|c| c.len() == d * d),
-        source: "nlsq (inline)".into(),
-    }
-}
 
 struct Spec {
     name: &'static str,
@@ -214,7 +99,7 @@ fn run(spec: &Spec, threads: usize, seed: u64) {
     let case = simulate(spec.mode, spec.n_phi, N_T, 11);
     let t_sim = started.elapsed().as_secs_f64();
     let t = Instant::now();
-    let fitter = fitter(&case, spec.scaling);
+    let fitter = fitter(&case, &nlsq_options(spec.scaling));
     let nlsq = fitter.fit();
     let t_nlsq = t.elapsed().as_secs_f64();
     println!(

@@ -219,17 +219,27 @@ impl Analysis {
         Ok((initial, bounds))
     }
 
-    /// Fit `data` (t = 0 excluded) by bounded nonlinear least squares.
-    pub fn fit_nlsq(&self, data: &XpcsData, observer: &dyn Observer) -> Result<NlsqResult> {
+    /// What every fit of `data` starts from (NLSQ and CMC alike): the data with t = 0
+    /// excluded, checked for plausibility (all-zero, constant, mostly non-finite or
+    /// implausible matrices are refused), its experiment, start values and bounds.
+    pub(crate) fn fit_inputs(
+        &self,
+        data: &XpcsData,
+    ) -> Result<(XpcsData, Experiment, InitialValues, ParameterBounds)> {
         let fit_data = if data.n_times() >= 2 {
             exclude_t0(data)
         } else {
             data.clone()
         };
-        // All-zero, constant, mostly non-finite or implausible matrices: no fit.
         homodyne_data::check_plausible(&fit_data)?;
         let experiment = self.experiment(&fit_data)?;
         let (initial, bounds) = self.initial_values(&experiment, &fit_data)?;
+        Ok((fit_data, experiment, initial, bounds))
+    }
+
+    /// Fit `data` (t = 0 excluded) by bounded nonlinear least squares.
+    pub fn fit_nlsq(&self, data: &XpcsData, observer: &dyn Observer) -> Result<NlsqResult> {
+        let (fit_data, experiment, initial, bounds) = self.fit_inputs(data)?;
         let options = self.nlsq_options()?;
         let stage = Stage::start(
             observer,

@@ -10,7 +10,7 @@ use homodyne_cmc::{
     StageOutput, WarmStart,
 };
 use homodyne_config::{AutoOr, CmcConfig, McmcConfig};
-use homodyne_data::{XpcsData, exclude_t0};
+use homodyne_data::XpcsData;
 use homodyne_io::{CmcRun, OutputOptions, ShardCheckpoints, Surfaces};
 use homodyne_mcmc::{CombineMethod, CombineOptions};
 use homodyne_model::AnalysisMode;
@@ -508,14 +508,7 @@ impl Analysis {
         cmc_stage: &CmcStage,
     ) -> Result<StageRun> {
         let settings = self.cmc_settings()?;
-        let fit_data = if data.n_times() >= 2 {
-            exclude_t0(data)
-        } else {
-            data.clone()
-        };
-        homodyne_data::check_plausible(&fit_data)?;
-        let experiment = self.experiment(&fit_data)?;
-        let (initial, bounds) = self.initial_values(&experiment, &fit_data)?;
+        let (fit_data, experiment, initial, bounds) = self.fit_inputs(data)?;
         let mode = self.mode();
 
         // The warm start: an NLSQ fit of this run, or one read from a folder.
