@@ -612,6 +612,95 @@ pub(crate) trait Lookup: Sync {
     /// Angle `a`, times `(i, j)` (either triangle); `p` is the index of the unordered
     /// pair in the pair list being walked (meaningless when walking rows).
     fn at(&self, a: usize, i: usize, j: usize, p: usize) -> Option<(f64, f64)>;
+
+    /// The points of angle `a` at the pairs `(i, j)` of `cols` (the upper triangle, or
+    /// `(j, i)` when `lower`): `value[k]`, `inv_sigma[k]` for entry `k`, both 0 where the
+    /// point does not enter. Returns the number of points that enter.
+    #[inline(always)]
+    fn gather(
+        &self,
+        a: usize,
+        i: usize,
+        cols: Columns<'_>,
+        lower: bool,
+        value: &mut [f64],
+        inv_sigma: &mut [f64],
+    ) -> usize {
+        gather_points(self, a, i, cols, lower, value, inv_sigma)
+    }
+}
+
+/// [`Lookup::gather`] point by point.
+#[inline(always)]
+fn gather_points<L: Lookup + ?Sized>(
+    lookup: &L,
+    a: usize,
+    i: usize,
+    cols: Columns<'_>,
+    lower: bool,
+    value: &mut [f64],
+    inv_sigma: &mut [f64],
+) -> usize {
+    let mut count = 0;
+    for (k, (v, s)) in value.iter_mut().zip(inv_sigma.iter_mut()).enumerate() {
+        let (j, p) = cols.at(k);
+        let (r, c) = if lower { (j, i) } else { (i, j) };
+        (*v, *s) = match lookup.at(a, r, c, p) {
+            Some(point) => {
+                count += 1;
+                point
+            }
+            None => (0.0, 0.0),
+        };
+    }
+    count
+}
+
+/// [`Lookup::gather`] from contiguous values: entry `k` is `src(k)` with `1/sigma`
+/// `inv(k)` (0 where sigma is not valid). Branch-free (vectorises).
+#[inline(always)]
+fn gather_run(
+    value: &mut [f64],
+    inv_sigma: &mut [f64],
+    src: impl Fn(usize) -> f64,
+    inv: impl Fn(usize) -> f64,
+) -> usize {
+    let mut count = 0usize;
+    for (k, (v, s)) in value.iter_mut().zip(inv_sigma.iter_mut()).enumerate() {
+        let (x, w) = (src(k), inv(k));
+        // Finite data (written as a float comparison, which vectorises).
+        let ok = (x.abs() < f64::INFINITY) & (w != 0.0);
+        *v = if ok { x } else { 0.0 };
+        *s = if ok { w } else { 0.0 };
+        count += usize::from(ok);
+    }
+    count
+}
+
+/// `1 / s` for a valid sigma, else 0 (as [`inverse`]).
+#[inline(always)]
+fn inverse_or_zero(s: f64) -> f64 {
+    inverse(s).unwrap_or(0.0)
+}
+
+/// The second times of a block of pairs `(i, j)` with a common first time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Columns<'c> {
+    /// Entry `k` is `j = start + k` (a row walk; no pair index).
+    Row { start: usize },
+    /// Entry `k` is `j = cols[k]`, pair index `p0 + k` in the list walked.
+    List { cols: &'c [u32], p0: usize },
+}
+
+impl Columns<'_> {
+    /// `(j, p)` of entry `k`.
+    #[inline(always)]
+    pub fn at(&self, k: usize) -> (usize, usize) {
+        match *self {
+            Columns::Row { start } => (start + k, 0),
+            Columns::List { cols, p0 } => (cols[k] as usize, p0 + k),
+        }
+    }
 }
 
 impl Lookup for FitData<'_> {
@@ -619,6 +708,50 @@ impl Lookup for FitData<'_> {
     fn at(&self, a: usize, i: usize, j: usize, _p: usize) -> Option<(f64, f64)> {
         let n = self.n_t;
         self.at_index(a, a * n * n + i * n + j)
+    }
+
+    #[inline(always)]
+    fn gather(
+        &self,
+        a: usize,
+        i: usize,
+        cols: Columns<'_>,
+        lower: bool,
+        value: &mut [f64],
+        inv_sigma: &mut [f64],
+    ) -> usize {
+        let (Columns::Row { start }, false) = (cols, lower) else {
+            return gather_points(self, a, i, cols, lower, value, inv_sigma);
+        };
+        // A row of the upper triangle: contiguous.
+        let n = self.n_t;
+        let base = a * n * n + i * n + start;
+        let m = value.len();
+        macro_rules! run {
+            ($inv:expr) => {
+                match self.c2 {
+                    Values::F64(c) => {
+                        let c = &c[base..base + m];
+                        gather_run(value, inv_sigma, |k| c[k], $inv)
+                    }
+                    Values::F32(c) => {
+                        let c = &c[base..base + m];
+                        gather_run(value, inv_sigma, |k| f64::from(c[k]), $inv)
+                    }
+                }
+            };
+        }
+        match self.sigma {
+            SigmaSlice::Uniform(inv) => run!(|_| inv),
+            SigmaSlice::PerAngle(s) => {
+                let inv = inverse_or_zero(s[a]);
+                run!(|_| inv)
+            }
+            SigmaSlice::PerPoint(s) => {
+                let s = &s[base..base + m];
+                run!(|k| inverse_or_zero(s[k]))
+            }
+        }
     }
 }
 
@@ -656,6 +789,36 @@ pub(crate) struct ShardLookup<'a> {
 }
 
 impl Lookup for ShardLookup<'_> {
+    #[inline(always)]
+    fn gather(
+        &self,
+        a: usize,
+        i: usize,
+        cols: Columns<'_>,
+        lower: bool,
+        value: &mut [f64],
+        inv_sigma: &mut [f64],
+    ) -> usize {
+        let Columns::List { p0, .. } = cols else {
+            return gather_points(self, a, i, cols, lower, value, inv_sigma);
+        };
+        // Angle-major storage: the pairs of a run are contiguous.
+        let base = a * self.n_pairs + p0;
+        let m = value.len();
+        let c = &(if lower { self.lower } else { self.upper })[base..base + m];
+        match self.sigma {
+            ShardSigmaRef::Uniform(inv) => gather_run(value, inv_sigma, |k| c[k], |_| inv),
+            ShardSigmaRef::PerAngle(s) => {
+                let inv = inverse_or_zero(s[a]);
+                gather_run(value, inv_sigma, |k| c[k], |_| inv)
+            }
+            ShardSigmaRef::PerPoint { upper, lower: low } => {
+                let s = &(if lower { low } else { upper })[base..base + m];
+                gather_run(value, inv_sigma, |k| c[k], |k| inverse_or_zero(s[k]))
+            }
+        }
+    }
+
     #[inline(always)]
     fn at(&self, a: usize, i: usize, j: usize, p: usize) -> Option<(f64, f64)> {
         let idx = a * self.n_pairs + p;

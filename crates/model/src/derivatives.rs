@@ -30,6 +30,54 @@ pub(crate) struct DerivRow {
     dshear_integral: Vec<[f64; 3]>,
 }
 
+/// Lanes of the gradient pass's inner loop: blocks of pairs are padded to a multiple.
+pub(crate) const LANES: usize = 4;
+
+/// The angle-independent factors of a block of pairs `(i, j)`, in columns (what the
+/// gradient pass reads), padded with zeros to a multiple of [`LANES`].
+#[derive(Default)]
+pub(crate) struct PairBlock {
+    /// Number of real pairs (the rest is padding).
+    pub len: usize,
+    pub gd: Vec<f64>,
+    pub dgd: [Vec<f64>; 3],
+    pub ig: Vec<f64>,
+    pub dig: [Vec<f64>; 3],
+    /// Largest shear integral of the block (laminar).
+    pub max_ig: f64,
+}
+
+impl PairBlock {
+    fn clear(&mut self) {
+        self.gd.clear();
+        self.ig.clear();
+        for v in self.dgd.iter_mut().chain(self.dig.iter_mut()) {
+            v.clear();
+        }
+        self.len = 0;
+        self.max_ig = 0.0;
+    }
+
+    fn pad(&mut self, laminar: bool) {
+        let padded = self.len.next_multiple_of(LANES);
+        self.gd.resize(padded, 0.0);
+        for v in &mut self.dgd {
+            v.resize(padded, 0.0);
+        }
+        if laminar {
+            self.ig.resize(padded, 0.0);
+            for v in &mut self.dig {
+                v.resize(padded, 0.0);
+            }
+        }
+    }
+
+    /// Length with padding.
+    pub fn padded(&self) -> usize {
+        self.gd.len()
+    }
+}
+
 impl DerivRow {
     pub fn len(&self) -> usize {
         self.g1_diff.len()
@@ -154,6 +202,55 @@ impl DerivativeKernel {
                 ]);
             }
         }
+    }
+
+    /// Fill `block` with the angle-independent factors of the pairs `(i, j)` for `j` in
+    /// `cols` (same arithmetic as [`Self::fill`]), in columns, padded to a multiple of
+    /// [`LANES`] with zeros.
+    #[inline]
+    pub fn fill_block(
+        &self,
+        i: usize,
+        cols: impl Iterator<Item = usize> + Clone,
+        block: &mut PairBlock,
+    ) {
+        let cd = &self.row.ints.cum_diffusion;
+        let wq = self.row.diffusion_prefactor;
+        let dd = &self.dcum_diffusion;
+        block.clear();
+        for j in cols.clone() {
+            let delta = cd[i] - cd[j];
+            let id = kernel::smooth_abs(delta);
+            let g1d = (id * -wq).clamp(LOG_CLIP_MIN, 0.0).exp();
+            let e = -wq * (delta / id) * g1d;
+            block.gd.push(g1d);
+            block.dgd[0].push(e * (dd[0][i] - dd[0][j]));
+            block.dgd[1].push(e * (dd[1][i] - dd[1][j]));
+            block.dgd[2].push(e * (dd[2][i] - dd[2][j]));
+        }
+        block.len = block.gd.len();
+        if self.laminar() {
+            let cg = &self.row.ints.cum_shear;
+            let dg = &self.dcum_shear;
+            let mut max_ig = 0.0f64;
+            for j in cols {
+                let delta = cg[i] - cg[j];
+                let ig = kernel::smooth_abs(delta);
+                let h = delta / ig;
+                max_ig = max_ig.max(ig);
+                block.ig.push(ig);
+                block.dig[0].push(h * (dg[0][i] - dg[0][j]));
+                block.dig[1].push(h * (dg[1][i] - dg[1][j]));
+                block.dig[2].push(h * (dg[2][i] - dg[2][j]));
+            }
+            block.max_ig = max_ig;
+        }
+        block.pad(self.laminar());
+    }
+
+    /// d angle_factor / d phi0 of angle `a` (laminar only).
+    pub fn dangle_factor(&self, a: usize) -> f64 {
+        self.dangle_factor[a]
     }
 
     /// For angle `a`, call `sink(k, g1, grad)` for each entry `k` of the filled

@@ -18,6 +18,7 @@ mod derivatives;
 pub mod diagonal;
 pub mod error;
 pub mod experiment;
+mod fastmath;
 pub mod forward;
 pub mod kernel;
 pub mod layout;

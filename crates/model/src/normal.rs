@@ -33,6 +33,8 @@ use crate::layout::{Decoded, ParameterLayout};
 use crate::par::{Par, run_tiles, tiles_by_weight, tiles_uniform};
 use crate::points::{PointSet, TimePairs, Triangles};
 
+mod gradient;
+
 /// How one residual enters the objective (robust losses live in the fitting crate).
 pub trait ResidualWeight: Sync {
     /// For scaled residual `r`: `(cost contribution, jacobian factor a, residual factor b)`
@@ -567,7 +569,13 @@ pub fn value_and_gradient(
     weight: &impl ResidualWeight,
     par: Par,
 ) -> Result<ValueGradient, ModelError> {
-    let ne = derivative_pass::<false>(experiment, layout, data, x, points, weight, par)?;
+    check(experiment, layout, Some((data.n_phi(), data.n_t())), x)?;
+    let (lookup, plan) = resolve(data, points)?;
+    let decoded = layout.decode(x);
+    let kernel = DerivativeKernel::new(experiment, &decoded.physical);
+    let ne = with_lookup!(lookup, d => {
+        gradient::accumulate(layout, &kernel, &decoded, &d, weight, &plan, par)
+    });
     Ok(ValueGradient {
         n_params: ne.n_params,
         chi2: ne.chi2,

@@ -798,3 +798,103 @@ fn float32_data_match_the_same_values_in_float64() {
         assert!(FitData::new_f32(&s.exp, wrong.view(), Sigma::Uniform(0.01)).is_err());
     }
 }
+
+/// `value_and_gradient` has its own (vectorised) pass: it must agree with the normal
+/// equations' `J^T r` for every mode, data storage, sigma kind, triangle choice and
+/// weight, including shear arguments beyond its fast `sin`/`cos` range.
+#[test]
+fn value_and_gradient_pass_matches_normal_equations_everywhere() {
+    let check = |what: &str, ne: &NormalEquations, vg: &ValueGradient| {
+        assert_eq!(vg.n_points, ne.n_points, "{what}");
+        assert!(close(vg.chi2, ne.chi2, ne.chi2, 1e-12), "{what} chi2");
+        assert!(close(vg.cost, ne.cost, ne.cost, 1e-12), "{what} cost");
+        let scale = ne.jtr.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(scale > 0.0, "{what}");
+        for (k, (a, b)) in vg.jtr.iter().zip(&ne.jtr).enumerate() {
+            assert!(close(*a, *b, scale, 1e-12), "{what} jtr[{k}]: {a} vs {b}");
+        }
+    };
+    fn both<D: PointData + ?Sized>(
+        s: &Setup,
+        data: &D,
+        points: &PointSet<'_>,
+        check: &dyn Fn(&str, &NormalEquations, &ValueGradient),
+        what: &str,
+    ) {
+        let ne =
+            normal::normal_equations_over(&s.exp, &s.layout, data, &s.x, points, &Linear, Par::Seq)
+                .unwrap();
+        let vg =
+            normal::value_and_gradient(&s.exp, &s.layout, data, &s.x, points, &Linear, Par::Seq)
+                .unwrap();
+        check(&format!("{what} linear"), &ne, &vg);
+        let ne =
+            normal::normal_equations_over(&s.exp, &s.layout, data, &s.x, points, &Cauchy, Par::Seq)
+                .unwrap();
+        let vg =
+            normal::value_and_gradient(&s.exp, &s.layout, data, &s.x, points, &Cauchy, Par::Seq)
+                .unwrap();
+        check(&format!("{what} cauchy"), &ne, &vg);
+    }
+    for laminar in [true, false] {
+        for strong_shear in [false, true] {
+            if strong_shear && !laminar {
+                continue;
+            }
+            // 300 frames: rows longer than one block of the pass.
+            let mut s = setup(3, 300, laminar, false);
+            if strong_shear {
+                // gamma_dot_t0 so large that the sinc argument exceeds 1e5.
+                let mut d = s.layout.decode(&s.x);
+                d.physical[3] = 5e3;
+                s.x = s.layout.encode(&d.physical, &d.contrast, &d.offset);
+            }
+            let data = s.data();
+            let n = s.exp.n_t();
+            let pairs = subset(n, 3, 1);
+            let mask: Vec<bool> = (0..s.c2.len()).map(|k| (k * 7919) % 5 != 0).collect();
+            let tag = format!("laminar={laminar} strong={strong_shear}");
+            for points in [
+                PointSet::all(n),
+                PointSet::unique_pairs(n),
+                PointSet::rows(40..170),
+                PointSet::Mask(&mask),
+                PointSet::pairs(&pairs, Triangles::Both),
+                PointSet::pairs(&pairs, Triangles::Upper),
+            ] {
+                both(&s, &data, &points, &check, &format!("{tag} {points:?}"));
+            }
+            for triangles in [Triangles::Both, Triangles::Upper] {
+                let shard = ShardData::extract(&data, pairs.clone(), triangles).unwrap();
+                both(
+                    &s,
+                    &shard,
+                    &shard.points(),
+                    &check,
+                    &format!("{tag} shard {triangles:?}"),
+                );
+            }
+            // float32 values, uniform and per-angle sigma (one angle excluded).
+            let c2_32 = s.c2.mapv(|v| v as f32);
+            let per_angle = [0.01, f64::NAN, 0.02];
+            for sigma in [Sigma::Uniform(0.01), Sigma::PerAngle(&per_angle)] {
+                let d32 = FitData::new_f32(&s.exp, c2_32.view(), sigma).unwrap();
+                both(
+                    &s,
+                    &d32,
+                    &PointSet::all(n),
+                    &check,
+                    &format!("{tag} f32 {sigma:?}"),
+                );
+                let shard = ShardData::extract(&d32, pairs.clone(), Triangles::Upper).unwrap();
+                both(
+                    &s,
+                    &shard,
+                    &shard.points(),
+                    &check,
+                    &format!("{tag} f32 shard {sigma:?}"),
+                );
+            }
+        }
+    }
+}
