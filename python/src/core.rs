@@ -545,8 +545,8 @@ mod tests {
 
     #[test]
     fn errors_map_to_python_classes() {
-        let missing = analysis_from_file(Path::new("/nonexistent/c.yaml"), Overrides::default())
-            .unwrap_err();
+        let missing =
+            analysis_from_file(Path::new("/nonexistent/c.yaml"), Overrides::default()).unwrap_err();
         assert_eq!(classify(&missing), ErrorKind::FileNotFound);
         assert!(missing.to_string().contains("configuration file not found"));
         let bad = analysis_from_text(
@@ -629,8 +629,8 @@ mod tests {
         .unwrap();
         assert_eq!(mode, AnalysisMode::Static);
         assert_eq!(v, vec![1e4, -0.5, 0.0]);
-        let err = physical_from_named(&[("D0".into(), 1.0), ("gamma_dot_0".into(), 1e-3)])
-            .unwrap_err();
+        let err =
+            physical_from_named(&[("D0".into(), 1.0), ("gamma_dot_0".into(), 1e-3)]).unwrap_err();
         assert!(err.contains("missing for laminar_flow"), "{err}");
         assert!(physical_from_values(&[1.0; 5]).is_err());
         assert_eq!(

@@ -13,8 +13,7 @@ use homodyne::data::{C2Stack, XpcsData};
 use homodyne::{Analysis, CmcOutcome, NlsqResult, Overrides, WarmStartFrom};
 use ndarray::{Array1, Array2, Array3};
 use numpy::{
-    IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2,
-    PyReadonlyArray3,
+    IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
 };
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError,
@@ -49,8 +48,13 @@ fn helpers(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     let module = HELPERS.get_or_try_init(py, || -> PyResult<Py<PyModule>> {
         let code = CString::new(include_str!("helpers.py"))
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        Ok(PyModule::from_code(py, &code, c"homodyne_rs/_helpers.py", c"homodyne_rs._helpers")?
-            .unbind())
+        Ok(PyModule::from_code(
+            py,
+            &code,
+            c"homodyne_rs/_helpers.py",
+            c"homodyne_rs._helpers",
+        )?
+        .unbind())
     })?;
     Ok(module.bind(py))
 }
@@ -234,8 +238,14 @@ impl<'py> Poller<'py> {
         d.set_item("event", "cmc_progress")?;
         d.set_item("draws", draws)?;
         d.set_item("total", total)?;
-        d.set_item("divergences", self.progress.divergences.load(Ordering::Relaxed))?;
-        d.set_item("shards_done", self.progress.shards_done.load(Ordering::Relaxed))?;
+        d.set_item(
+            "divergences",
+            self.progress.divergences.load(Ordering::Relaxed),
+        )?;
+        d.set_item(
+            "shards_done",
+            self.progress.shards_done.load(Ordering::Relaxed),
+        )?;
         d.set_item("shards", shards)?;
         self.report(d)
     }
@@ -261,7 +271,7 @@ where
 {
     let progress = Arc::new(Progress::default());
     let reporter = if show || callback.is_some() {
-        let cb = callback.map_or_else(|| py.None().into_bound(py), |c| c);
+        let cb = callback.unwrap_or_else(|| py.None().into_bound(py));
         Some(helpers(py)?.getattr("Reporter")?.call1((show, cb))?)
     } else {
         None
@@ -418,7 +428,8 @@ fn report_dict<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("valid", report.is_valid())?;
-    let strings = |v: &[homodyne::config::Issue]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+    let strings =
+        |v: &[homodyne::config::Issue]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>();
     d.set_item("errors", strings(&report.errors))?;
     d.set_item("warnings", strings(&report.warnings))?;
     d.set_item("info", strings(&report.info))?;
@@ -438,7 +449,9 @@ impl PyConfig {
             (Some(p), None) => match path_arg(p)? {
                 Some(path) => Self::from_path(path),
                 None if p.is_instance_of::<PyDict>() => Self::from_dict(p),
-                None => Err(PyTypeError::new_err("config_path must be a str or os.PathLike")),
+                None => Err(PyTypeError::new_err(
+                    "config_path must be a str or os.PathLike",
+                )),
             },
             (None, Some(d)) => Self::from_dict(d),
             (Some(_), Some(_)) => Err(value_err("give config_path or config_dict, not both")),
@@ -536,7 +549,9 @@ fn validate_config<'py>(
     } else if let Ok(c) = config.cast::<PyConfig>() {
         return c.get().validate(py);
     } else {
-        return Err(PyTypeError::new_err("config must be a path, a dict or a ConfigManager"));
+        return Err(PyTypeError::new_err(
+            "config must be a path, a dict or a ConfigManager",
+        ));
     };
     flush_logs(py);
     if print_report {
@@ -675,15 +690,16 @@ fn load_xpcs_data<'py>(
         (Some(_), Some(_)) => return Err(value_err("give config_path or config_dict, not both")),
         (None, None) => return Err(value_err("give config_path or config_dict")),
     };
-    let overrides = Overrides {
-        data_file: match data_file {
-            Some(f) => Some(path_arg(f)?.ok_or_else(|| {
-                PyTypeError::new_err("data_file must be a str or os.PathLike")
-            })?),
-            None => None,
-        },
-        ..Overrides::default()
-    };
+    let overrides =
+        Overrides {
+            data_file: match data_file {
+                Some(f) => Some(path_arg(f)?.ok_or_else(|| {
+                    PyTypeError::new_err("data_file must be a str or os.PathLike")
+                })?),
+                None => None,
+            },
+            ..Overrides::default()
+        };
     let analysis = analysis_of(config, overrides)?;
     let data = run_job(py, progress, callback, move |obs| analysis.load(None, obs))?;
     data_dict(py, data)
@@ -726,9 +742,7 @@ fn overrides_from_kwargs(
             "n_samples" | "num_samples" if allowed_cmc => o.n_samples = Some(v.extract()?),
             "n_warmup" | "num_warmup" if allowed_cmc => o.n_warmup = Some(v.extract()?),
             "n_chains" | "num_chains" if allowed_cmc => o.n_chains = Some(v.extract()?),
-            "num_shards" | "cmc_num_shards" if allowed_cmc => {
-                o.cmc_num_shards = Some(v.extract()?)
-            }
+            "num_shards" | "cmc_num_shards" if allowed_cmc => o.cmc_num_shards = Some(v.extract()?),
             "backend" | "cmc_backend" if allowed_cmc => o.cmc_backend = Some(v.extract()?),
             other => {
                 return Err(PyTypeError::new_err(format!(
@@ -771,7 +785,9 @@ fn initial_overrides(
                      alpha, D_offset, gamma_dot_t0, beta, gamma_dot_t_offset, phi0)"
                 )));
             }
-            overrides.initial.push((canonical.to_string(), v.extract()?));
+            overrides
+                .initial
+                .push((canonical.to_string(), v.extract()?));
         }
         return Ok(());
     }
@@ -810,7 +826,8 @@ fn pyarr2<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyArra
     let n = rows.len();
     let m = rows.first().map_or(0, Vec::len);
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    let a = Array2::from_shape_vec((n, m), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let a =
+        Array2::from_shape_vec((n, m), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     Ok(a.into_pyarray(py))
 }
 
@@ -1069,9 +1086,9 @@ fn fit_nlsq(
     initial_overrides(initial_params, &mut o)?;
     let analysis = analysis_of(config, o)?;
     let output = match output_dir {
-        Some(p) => Some(
-            path_arg(p)?.ok_or_else(|| PyTypeError::new_err("output_dir must be a path"))?,
-        ),
+        Some(p) => {
+            Some(path_arg(p)?.ok_or_else(|| PyTypeError::new_err("output_dir must be a path"))?)
+        }
         None => None,
     };
     let xpcs = xpcs_from_dict(data, dt_of(&analysis))?;
@@ -1129,17 +1146,23 @@ impl PyCmcResult {
         for (k, name) in mode.physical_names().iter().enumerate() {
             d.set_item(
                 *name,
-                phys.index_axis(ndarray::Axis(2), k).to_owned().into_pyarray(py),
+                phys.index_axis(ndarray::Axis(2), k)
+                    .to_owned()
+                    .into_pyarray(py),
             )?;
         }
         for a in 0..con.dim().2 {
             d.set_item(
                 format!("contrast_{a}"),
-                con.index_axis(ndarray::Axis(2), a).to_owned().into_pyarray(py),
+                con.index_axis(ndarray::Axis(2), a)
+                    .to_owned()
+                    .into_pyarray(py),
             )?;
             d.set_item(
                 format!("offset_{a}"),
-                off.index_axis(ndarray::Axis(2), a).to_owned().into_pyarray(py),
+                off.index_axis(ndarray::Axis(2), a)
+                    .to_owned()
+                    .into_pyarray(py),
             )?;
         }
         Ok(d)
@@ -1242,7 +1265,10 @@ impl PyCmcResult {
         d.set_item("n_steps", s.n_steps.clone().into_pyarray(py))?;
         d.set_item("lp", s.lp.clone().into_pyarray(py))?;
         d.set_item("energy", s.energy.clone().into_pyarray(py))?;
-        d.set_item("acceptance_rate", s.acceptance_rate.clone().into_pyarray(py))?;
+        d.set_item(
+            "acceptance_rate",
+            s.acceptance_rate.clone().into_pyarray(py),
+        )?;
         Ok(d)
     }
     /// Diagnostics: per-parameter dicts (`r_hat`, `ess_bulk`, `ess_tail`, `mcse_mean`,
@@ -1282,7 +1308,10 @@ impl PyCmcResult {
         d.set_item("gradient_evaluations", r.gradient_evaluations)?;
         d.set_item("seconds", r.seconds)?;
         d.set_item("warnings", r.warnings.clone())?;
-        d.set_item("settings", json_to_py(py, &self.outcome.settings.to_json())?)?;
+        d.set_item(
+            "settings",
+            json_to_py(py, &self.outcome.settings.to_json())?,
+        )?;
         Ok(d)
     }
     /// The CLI's summary table.
@@ -1299,7 +1328,10 @@ impl PyCmcResult {
         for (k, name) in r.names.iter().enumerate() {
             posterior.set_item(
                 name,
-                r.draws.index_axis(ndarray::Axis(2), k).to_owned().into_pyarray(py),
+                r.draws
+                    .index_axis(ndarray::Axis(2), k)
+                    .to_owned()
+                    .into_pyarray(py),
             )?;
         }
         let stats = slf.getattr("sample_stats")?;
@@ -1348,7 +1380,7 @@ fn fit_cmc(
     o.cmc_num_shards = num_shards.or(o.cmc_num_shards);
     let analysis = analysis_of(config, o)?;
     enum Warm {
-        Fit(NlsqResult),
+        Fit(Box<NlsqResult>),
         Folder(PathBuf),
         None,
     }
@@ -1357,7 +1389,7 @@ fn fit_cmc(
         Some(r) if r.is_none() => Warm::None,
         Some(r) => {
             if let Ok(fit) = r.cast::<PyNlsqResult>() {
-                Warm::Fit(fit.get().inner.clone())
+                Warm::Fit(Box::new(fit.get().inner.clone()))
             } else if let Some(p) = path_arg(r)? {
                 Warm::Folder(p)
             } else {
@@ -1368,9 +1400,9 @@ fn fit_cmc(
         }
     };
     let output = match output_dir {
-        Some(p) => Some(
-            path_arg(p)?.ok_or_else(|| PyTypeError::new_err("output_dir must be a path"))?,
-        ),
+        Some(p) => {
+            Some(path_arg(p)?.ok_or_else(|| PyTypeError::new_err("output_dir must be a path"))?)
+        }
         None => None,
     };
     let xpcs = xpcs_from_dict(data, dt_of(&analysis))?;
@@ -1412,7 +1444,12 @@ fn physical_of(parameters: &Bound<'_, PyAny>) -> PyResult<(AnalysisMode, Vec<f64
     core::physical_from_values(&values).map_err(value_err)
 }
 
-fn per_angle(obj: Option<&Bound<'_, PyAny>>, default: f64, n: usize, name: &str) -> PyResult<Vec<f64>> {
+fn per_angle(
+    obj: Option<&Bound<'_, PyAny>>,
+    default: f64,
+    n: usize,
+    name: &str,
+) -> PyResult<Vec<f64>> {
     let Some(obj) = obj else {
         return Ok(vec![default; n]);
     };
@@ -1558,8 +1595,8 @@ fn simulate<'py>(
             let c = PyConfig::from_dict(obj)?;
             (c.loaded, c.path)
         };
-        let setup = homodyne::SimulationSetup::from_config(&loaded, &path)
-            .map_err(|e| to_py_err(&e))?;
+        let setup =
+            homodyne::SimulationSetup::from_config(&loaded, &path).map_err(|e| to_py_err(&e))?;
         let t = match t {
             Some(t) => times(t)?,
             None => homodyne::model::Experiment::uniform_times(setup.n_frames, setup.geometry.dt),
@@ -1598,7 +1635,9 @@ fn simulate<'py>(
     };
     for (name, v) in [("contrast", contrast), ("offset", offset)] {
         if !v.is_finite() {
-            return Err(value_err(format!("{name} must be a finite number, got {v}")));
+            return Err(value_err(format!(
+                "{name} must be a finite number, got {v}"
+            )));
         }
     }
     let n = phi.len();
