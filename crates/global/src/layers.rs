@@ -12,7 +12,8 @@
 //!   values; `CV = std/|mean|`, `chi2_0` the chi^2 at the start) to the objective of the
 //!   individual per-angle mode with more than 5 angles, as residuals
 //!   `sqrt(lambda chi2_0 / n) (v_k - mean)/|mean|`; the answer's chi^2, uncertainties
-//!   and quality are the data's own (re-evaluated without the penalty). `lambda` is
+//!   and quality are the data's own (re-evaluated without the penalty at the
+//!   regularised answer). `lambda` is
 //!   `target_contribution / target_cv^2` when auto-tuned (10 by default). Off by default
 //!   (as the reference's template).
 //! * **4 gradient monitoring**: during the joint solve, the ratio of the physical to the
@@ -639,7 +640,7 @@ pub fn refine(
         let after = reg.penalty(&s.x);
         let message = format!(
             "individual scaling of {} angles: spread of contrast/offset penalised \
-             (lambda = {lambda}); penalty {before:.4e} -> {after:.4e} before the final solve",
+             (lambda = {lambda}); penalty {before:.4e} -> {after:.4e} at the answer",
             layout.n_phi()
         );
         info!("anti-degeneracy layer 3 (regularisation): {message}");
@@ -648,7 +649,17 @@ pub fn refine(
             name: "regularization".into(),
             message,
         });
-        start = s.x;
+        // The answer is the regularised optimum; chi^2 and the covariance are the
+        // data's own there.
+        let ne = problem.evaluate(&s.x)?;
+        return Ok((
+            LocalSolution {
+                x: s.x,
+                equations: ne,
+                ..s
+            },
+            actions,
+        ));
     }
     // Layer 4 watches the joint solve.
     let monitor_on = !layers.disabled && layers.gradient_monitoring.enable;

@@ -190,9 +190,9 @@ impl<'p, 'a> Profile<'p, 'a> {
             }
         }
         let mut x = theta;
-        for k in 0..physical.len() {
+        for (k, v) in physical.iter().enumerate() {
             if l.physical_slot(k).is_some() {
-                x.push(physical[k]);
+                x.push(*v);
             }
         }
         Ok(Profiled {
