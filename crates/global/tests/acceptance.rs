@@ -89,3 +89,56 @@ fn values_null_recovers_truth_on_twenty_sets() {
     assert_eq!(optimal, n, "the search missed a better basin");
     assert_eq!(ok, n, "{ok}/{n} within 3 sigma");
 }
+
+/// The reference's degenerate laminar case (23 angles x 200 frames, template bounds,
+/// mid-bounds start): truth within 3 sigma; prints the basins and the time.
+#[test]
+#[ignore = "23 x 200^2, tens of seconds on 2 cores; scripts/global_acceptance.sh"]
+fn reference_degenerate_case_23_angles() {
+    let truth = [6.8e4, -1.33, 1.7e3, 2e-3, -0.21, -6e-4, 2.0];
+    let case = simulate(&truth, 23, 200, 0.2, 2323);
+    let plan = Plan {
+        from_midpoints: true,
+        ..Default::default()
+    };
+    let bounds = homodyne_nlsq::ParameterBounds::defaults(AnalysisMode::LaminarFlow);
+    let initial = initial_values(
+        &case.experiment,
+        case.c2.view(),
+        AnalysisMode::LaminarFlow,
+        None,
+        None,
+        &bounds,
+    )
+    .unwrap();
+    let t = Instant::now();
+    let r = homodyne_global::fit(
+        &case.experiment,
+        case.c2.view(),
+        None,
+        &initial,
+        &bounds,
+        &NlsqOptions::default(),
+        &plan,
+        None,
+        &|m| println!("phase: {m}"),
+    )
+    .unwrap();
+    let seconds = t.elapsed().as_secs_f64();
+    let rec = r.global_search.as_ref().unwrap();
+    for b in &rec.basins {
+        println!(
+            "basin: reduced chi2 {:.4}, members {}, {:?}",
+            b.reduced_chi_squared,
+            b.members,
+            &b.parameters[b.parameters.len() - 7..]
+        );
+    }
+    let (z, name) = worst_z(&r, &truth);
+    println!(
+        "23 x 200: worst {name} {z:.2} sigma, reduced chi2 {:.4}, {seconds:.1} s, mode {}",
+        r.reduced_chi_squared,
+        r.per_angle_mode.as_str()
+    );
+    assert!(z <= 3.0, "{name} {z:.2} sigma");
+}
