@@ -64,6 +64,17 @@ impl Observer for Terminal {
         }
     }
 
+    fn fit_phase(&self, message: &str) {
+        // One line per phase (multi-start, CMA-ES, refinement), kept above the spinner.
+        if let Ok(stage) = self.stage.lock()
+            && let Some((bar, _)) = stage.as_ref()
+        {
+            bar.println(message);
+            return;
+        }
+        crate::out::errln!("{message}");
+    }
+
     fn steps_started(&self, label: &str, total: usize) {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
