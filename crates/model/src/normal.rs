@@ -559,7 +559,9 @@ pub fn normal_equations_over(
 /// chi^2, cost and `J^T r` at `x` over `points` of `data`, without J^T J: O(L) work per
 /// point instead of O(L^2). This is what a log density calls: `log L = -chi2/2` and
 /// `d log L / dx = -jtr` ([`ValueGradient`] documents the sign). The numbers equal
-/// [`normal_equations_over`]'s (same tiles, same order).
+/// [`normal_equations_over`]'s up to rounding (the pass is organised differently: see
+/// `normal/gradient.rs`); they are bit-identical for every `par`, and on x86_64 with or
+/// without AVX2.
 pub fn value_and_gradient(
     experiment: &Experiment,
     layout: &ParameterLayout,
@@ -569,12 +571,36 @@ pub fn value_and_gradient(
     weight: &impl ResidualWeight,
     par: Par,
 ) -> Result<ValueGradient, ModelError> {
+    value_and_gradient_with(
+        experiment,
+        layout,
+        data,
+        x,
+        points,
+        weight,
+        par,
+        gradient::Isa::detect(),
+    )
+}
+
+/// [`value_and_gradient`] with the inner loops built for `isa`.
+#[allow(clippy::too_many_arguments)]
+fn value_and_gradient_with(
+    experiment: &Experiment,
+    layout: &ParameterLayout,
+    data: &(impl PointData + ?Sized),
+    x: &[f64],
+    points: &PointSet<'_>,
+    weight: &impl ResidualWeight,
+    par: Par,
+    isa: gradient::Isa,
+) -> Result<ValueGradient, ModelError> {
     check(experiment, layout, Some((data.n_phi(), data.n_t())), x)?;
     let (lookup, plan) = resolve(data, points)?;
     let decoded = layout.decode(x);
     let kernel = DerivativeKernel::new(experiment, &decoded.physical);
     let ne = with_lookup!(lookup, d => {
-        gradient::accumulate(layout, &kernel, &decoded, &d, weight, &plan, par)
+        gradient::accumulate(layout, &kernel, &decoded, &d, weight, &plan, par, isa)
     });
     Ok(ValueGradient {
         n_params: ne.n_params,
@@ -1021,4 +1047,89 @@ fn dense<const L: usize>(
         }
     }
     (values, jac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::Geometry;
+    use crate::params::AnalysisMode;
+    use crate::scaling::{AngleMap, ScalingKind};
+
+    /// The value-and-gradient pass gives the same bits with every build of its loops.
+    #[test]
+    fn gradient_pass_is_bit_identical_across_instruction_sets() {
+        let isas = [gradient::Isa::Baseline, gradient::Isa::detect()];
+        for laminar in [true, false] {
+            let (n_phi, n_t) = (3, 70);
+            let phi: Vec<f64> = (0..n_phi).map(|k| -170.0 + 100.0 * k as f64).collect();
+            let exp = Experiment::new(
+                Geometry {
+                    wavevector_q: 0.0054,
+                    stator_rotor_gap: 2e6,
+                    dt: 0.1,
+                },
+                (1..=n_t).map(|k| k as f64 * 0.1).collect(),
+                phi.clone(),
+            )
+            .unwrap();
+            let params: Vec<f64> = if laminar {
+                vec![6.8e3, -0.8, 1.7e2, 2e-3, -0.21, 6e-4, 2.0]
+            } else {
+                vec![6.8e3, -0.8, 1.7e2]
+            };
+            let (contrast, offset) = (vec![0.2; n_phi], vec![1.0; n_phi]);
+            let mut c2 = crate::g2_grid(&exp, &params, &contrast, &offset).unwrap();
+            for (k, v) in c2.iter_mut().enumerate() {
+                *v += 0.003 * ((k % 17) as f64 - 8.0);
+            }
+            c2[[1, 3, 9]] = f64::NAN;
+            let kind = ScalingKind::Individual;
+            let layout = ParameterLayout::new(
+                AnalysisMode::from_n_physical(params.len()).unwrap(),
+                kind,
+                AngleMap::for_kind(kind, &phi, &contrast),
+                AngleMap::for_kind(kind, &phi, &offset),
+                &params,
+                &vec![false; params.len()],
+            )
+            .unwrap();
+            let start: Vec<f64> = params.iter().map(|p| p * 1.1).collect();
+            let x = layout.encode(&start, &contrast, &offset);
+            let data = FitData::new(&exp, c2.view(), Sigma::Uniform(0.01)).unwrap();
+            let pairs = TimePairs::new(
+                n_t,
+                (0..n_t)
+                    .flat_map(|i| (i + 1..n_t).map(move |j| (i, j)))
+                    .filter(|(i, j)| (i * 7 + j) % 3 != 0),
+            )
+            .unwrap();
+            for points in [
+                PointSet::all(n_t),
+                PointSet::unique_pairs(n_t),
+                PointSet::pairs(&pairs, Triangles::Both),
+            ] {
+                let bits: Vec<Vec<u64>> = isas
+                    .iter()
+                    .map(|&isa| {
+                        let vg = value_and_gradient_with(
+                            &exp,
+                            &layout,
+                            &data,
+                            &x,
+                            &points,
+                            &Linear,
+                            Par::Seq,
+                            isa,
+                        )
+                        .unwrap();
+                        let mut b = vec![vg.chi2.to_bits(), vg.cost.to_bits()];
+                        b.extend(vg.jtr.iter().map(|v| v.to_bits()));
+                        b
+                    })
+                    .collect();
+                assert_eq!(bits[0], bits[1], "laminar={laminar} {points:?}");
+            }
+        }
+    }
 }

@@ -15,6 +15,8 @@
 //! summation order and `sin`/`cos`), and are bit-identical for every `Par`: blocks are
 //! fixed by the point set, tiles as everywhere else.
 
+use std::ops::Range;
+
 use super::{NormalEquations, Plan, ResidualWeight, Walk};
 use crate::data::{Columns, Lookup};
 use crate::derivatives::{DerivativeKernel, LANES, PairBlock};
@@ -89,9 +91,32 @@ struct Pass<'a, D, W> {
     lookup: &'a D,
     weight: &'a W,
     n_phi: usize,
+    isa: Isa,
+}
+
+/// Which build of the inner loops runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Isa {
+    /// The target's baseline (SSE2 on x86_64).
+    Baseline,
+    /// AVX2 (x86_64, detected at run time).
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Isa {
+    /// The widest build this CPU runs.
+    pub(super) fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Isa::Avx2;
+        }
+        Isa::Baseline
+    }
 }
 
 /// chi^2, cost and `J^T r` over the plan's points (`jtj` left empty).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn accumulate<D: Lookup, W: ResidualWeight>(
     layout: &ParameterLayout,
     kernel: &DerivativeKernel,
@@ -100,6 +125,7 @@ pub(super) fn accumulate<D: Lookup, W: ResidualWeight>(
     weight: &W,
     plan: &Plan<'_>,
     par: Par,
+    isa: Isa,
 ) -> NormalEquations {
     let pass = Pass {
         kernel,
@@ -107,6 +133,7 @@ pub(super) fn accumulate<D: Lookup, W: ResidualWeight>(
         lookup,
         weight,
         n_phi: plan.n_phi,
+        isa,
     };
     let total = match (kernel.laminar(), plan.both) {
         (true, true) => pass.tiles::<true, true>(plan, par),
@@ -149,41 +176,71 @@ fn assemble(layout: &ParameterLayout, sums: &Sums, n_physical: usize) -> NormalE
 
 impl<D: Lookup, W: ResidualWeight> Pass<'_, D, W> {
     fn tiles<const LAMINAR: bool, const BOTH: bool>(&self, plan: &Plan<'_>, par: Par) -> Sums {
-        let (n_phi, n) = (self.n_phi, plan.n_t);
         let partials = run_tiles(par, plan.tiles.clone(), Scratch::default, |sc, _, tile| {
-            let mut sums = Sums::new(n_phi);
-            match plan.walk {
-                Walk::Rows => {
-                    for i in tile {
-                        let mut start = i + 1;
-                        while start < n {
-                            let end = (start + BLOCK).min(n);
-                            self.kernel.fill_block(i, start..end, &mut sc.block);
-                            self.block::<LAMINAR, BOTH>(i, Columns::Row { start }, sc, &mut sums);
-                            start = end;
-                        }
-                    }
-                }
-                Walk::Pairs(pairs) => Plan::runs(pairs, tile, |i, run| {
-                    let seconds = pairs.seconds();
-                    let mut p0 = run.start;
-                    while p0 < run.end {
-                        let p1 = (p0 + BLOCK).min(run.end);
-                        let cols = &seconds[p0..p1];
-                        self.kernel
-                            .fill_block(i, cols.iter().map(|&j| j as usize), &mut sc.block);
-                        self.block::<LAMINAR, BOTH>(i, Columns::List { cols, p0 }, sc, &mut sums);
-                        p0 = p1;
-                    }
-                }),
+            match self.isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::Avx2` is only chosen where the CPU has AVX2.
+                Isa::Avx2 => unsafe { self.tile_avx2::<LAMINAR, BOTH>(plan, tile, sc) },
+                Isa::Baseline => self.tile::<LAMINAR, BOTH>(plan, tile, sc),
             }
-            sums
         });
-        let mut total = Sums::new(n_phi);
+        let mut total = Sums::new(self.n_phi);
         for part in &partials {
             total.merge(part);
         }
         total
+    }
+
+    /// [`Self::tile`] compiled for AVX2 (wider vectors, the same arithmetic: every
+    /// operation is element-wise or a fixed-lane sum, and nothing is fused, so the results
+    /// are bit-identical to the baseline build's).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn tile_avx2<const LAMINAR: bool, const BOTH: bool>(
+        &self,
+        plan: &Plan<'_>,
+        tile: Range<usize>,
+        sc: &mut Scratch,
+    ) -> Sums {
+        self.tile::<LAMINAR, BOTH>(plan, tile, sc)
+    }
+
+    /// One tile: its pairs in blocks.
+    #[inline(always)]
+    fn tile<const LAMINAR: bool, const BOTH: bool>(
+        &self,
+        plan: &Plan<'_>,
+        tile: Range<usize>,
+        sc: &mut Scratch,
+    ) -> Sums {
+        let n = plan.n_t;
+        let mut sums = Sums::new(self.n_phi);
+        match plan.walk {
+            Walk::Rows => {
+                for i in tile {
+                    let mut start = i + 1;
+                    while start < n {
+                        let end = (start + BLOCK).min(n);
+                        self.kernel.fill_block(i, start..end, &mut sc.block);
+                        self.block::<LAMINAR, BOTH>(i, Columns::Row { start }, sc, &mut sums);
+                        start = end;
+                    }
+                }
+            }
+            Walk::Pairs(pairs) => Plan::runs(pairs, tile, |i, run| {
+                let seconds = pairs.seconds();
+                let mut p0 = run.start;
+                while p0 < run.end {
+                    let p1 = (p0 + BLOCK).min(run.end);
+                    let cols = &seconds[p0..p1];
+                    self.kernel
+                        .fill_block(i, cols.iter().map(|&j| j as usize), &mut sc.block);
+                    self.block::<LAMINAR, BOTH>(i, Columns::List { cols, p0 }, sc, &mut sums);
+                    p0 = p1;
+                }
+            }),
+        }
+        sums
     }
 
     /// All angles of one filled block.
