@@ -4,7 +4,7 @@
 //! * [`Trigger::Off`]: the local fit only.
 //! * [`Trigger::Auto`] (default): a quick multi-start ([`MultiStartOptions::quick`])
 //!   when the start is the bound midpoints (`values: null`: nothing says where the
-//!   answer is), or when the local fit ends `poor` (its answer becomes one of the
+//!   answer is), or when the local fit converges but ends `poor` (its answer becomes one of the
 //!   starts); otherwise the local fit stands.
 //! * [`Trigger::MultiStart`] / [`Trigger::Cmaes`]: the configured search, always, as
 //!   written; [`Trigger::AutoSelect`]: the reference's scale-ratio rule picks one. For
@@ -115,7 +115,9 @@ pub fn fit<'a>(
             } else {
                 phase("local fit");
                 let r = local(initial)?;
-                if r.quality_flag != QualityFlag::Poor {
+                // A fit cut short by the iteration or evaluation limit is reported as it is
+                // (exit 3 says so): the limit is the user's, a search would overrule it.
+                if r.quality_flag != QualityFlag::Poor || !r.converged() {
                     return Ok(r);
                 }
                 let why = format!(
