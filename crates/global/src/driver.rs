@@ -4,8 +4,10 @@
 //! * [`Trigger::Off`]: the local fit only.
 //! * [`Trigger::Auto`] (default): a quick multi-start ([`MultiStartOptions::quick`])
 //!   when the start is the bound midpoints (`values: null`: nothing says where the
-//!   answer is), or when the local fit converges but ends `poor` (its answer becomes one of the
-//!   starts); otherwise the local fit stands.
+//!   answer is) on data small enough to fit fully from every start (at most
+//!   `coarse.min_points` points; larger data fit locally first), or when the local fit
+//!   converges but ends `poor` (its answer becomes one of the starts); otherwise the
+//!   local fit stands.
 //! * [`Trigger::MultiStart`] / [`Trigger::Cmaes`]: the configured search, always, as
 //!   written; [`Trigger::AutoSelect`]: the reference's scale-ratio rule picks one. For
 //!   CMA-ES with the NLSQ warm start, a warm start with reduced chi^2 below the skip
@@ -104,7 +106,11 @@ pub fn fit<'a>(
     let (method, reason, explicit) = match plan.trigger {
         Trigger::Off => return local(initial),
         Trigger::Auto => {
-            if plan.from_midpoints {
+            // Large data (where the local fit's coarse stage runs): the local fit from the
+            // midpoints first, cheap and usually right; the search, which evaluates every
+            // point per start, only when that fit ends poor.
+            let large = options.coarse.enabled && experiment.n_points() > options.coarse.min_points;
+            if plan.from_midpoints && !large {
                 (
                     Method::MultiStart,
                     "initial values are the bound midpoints (initial_parameters.values: null): \
