@@ -561,7 +561,7 @@ pub fn build_target(
             let cap: Vec<f64> = (0..d)
                 .map(|i| {
                     let v = cy[i * d + i];
-                    if matches!(maps[i], BoundMap::Identity) || !(v > 4.0) {
+                    if matches!(maps[i], BoundMap::Identity) || v.is_nan() || v <= 4.0 {
                         1.0
                     } else {
                         2.0 / v.sqrt()
