@@ -150,9 +150,8 @@ mod imp {
                     p += n;
                     Some(s)
                 };
-                loop {
-                    let Some(len) = take(8) else { break };
-                    let len = u64::from_le_bytes(len.try_into().ok().unwrap_or([0; 8])) as usize;
+                while let Some(len) = take(8) {
+                    let len = u64::from_le_bytes(len.try_into().unwrap_or([0; 8])) as usize;
                     let name = String::from_utf8_lossy(take(len).ok_or("truncated")?).into_owned();
                     let len = take(8).ok_or("truncated")?;
                     let len = u64::from_le_bytes(len.try_into().unwrap_or([0; 8])) as usize;
