@@ -77,6 +77,20 @@ pub struct WarmStart {
     pub source: String,
 }
 
+impl WarmStart {
+    /// An NLSQ fit's optimiser vector and covariance (the covariance is dropped when its
+    /// size does not match the vector).
+    pub fn from_nlsq(result: &homodyne_nlsq::NlsqResult, source: impl Into<String>) -> Self {
+        let d = result.fitted_vector.len();
+        let covariance: Vec<f64> = result.fitted_covariance.iter().flatten().copied().collect();
+        WarmStart {
+            x: result.fitted_vector.clone(),
+            covariance: (covariance.len() == d * d).then_some(covariance),
+            source: source.into(),
+        }
+    }
+}
+
 /// Settings of a CMC run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CmcOptions {

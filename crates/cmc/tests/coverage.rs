@@ -174,20 +174,7 @@ fn fitter<'a>(case: &'a Case, space: &ParameterSpace) -> Fitter<'a> {
 }
 
 fn warm_start(result: &NlsqResult) -> WarmStart {
-    let d = result.fitted_vector.len();
-    WarmStart {
-        x: result.fitted_vector.clone(),
-        covariance: Some(
-            result
-                .fitted_covariance
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<f64>>(),
-        )
-        .filter(|c| c.len() == d * d),
-        source: "nlsq (inline)".into(),
-    }
+    WarmStart::from_nlsq(result, "nlsq (inline)")
 }
 
 fn options(k: usize, chains: usize, warmup: u64, samples: u64, seed: u64) -> CmcOptions {

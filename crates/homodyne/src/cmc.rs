@@ -600,11 +600,7 @@ impl Analysis {
         } else if let Some(r) =
             nlsq.filter(|r| r.fitted_vector.len() == d && r.per_angle_mode == layout.scaling_kind)
         {
-            Some(WarmStart {
-                x: r.fitted_vector.clone(),
-                covariance: Some(r.fitted_covariance.iter().flatten().copied().collect()),
-                source: "NLSQ fit of this run".into(),
-            })
+            Some(WarmStart::from_nlsq(r, "NLSQ fit of this run"))
         } else if let Some(r) = nlsq {
             // Another per-angle layout: encode the fitted values; scale by their
             // uncertainties.

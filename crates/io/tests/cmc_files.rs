@@ -94,19 +94,7 @@ fn build(n_phi: usize, scaling: PerAngleMode, k: usize, seed: u64) -> Case {
         let nlsq = fitter.fit();
         let space = ParameterSpace::defaults(AnalysisMode::Static);
         let problem = Problem::from_fitter(&fitter, c2.view(), &space);
-        let d = nlsq.fitted_vector.len();
-        let warm = WarmStart {
-            x: nlsq.fitted_vector.clone(),
-            covariance: Some(
-                nlsq.fitted_covariance
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<f64>>(),
-            )
-            .filter(|c| c.len() == d * d),
-            source: "nlsq (inline)".into(),
-        };
+        let warm = WarmStart::from_nlsq(&nlsq, "nlsq (inline)");
         let opts = CmcOptions {
             nuts: NutsOptions {
                 num_warmup: 60,

@@ -124,20 +124,7 @@ pub fn fitter<'a>(case: &'a Case, options: &NlsqOptions) -> Fitter<'a> {
 }
 
 pub fn warm_start(result: &NlsqResult) -> WarmStart {
-    let d = result.fitted_vector.len();
-    WarmStart {
-        x: result.fitted_vector.clone(),
-        covariance: Some(
-            result
-                .fitted_covariance
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<f64>>(),
-        )
-        .filter(|c| c.len() == d * d),
-        source: "nlsq (inline)".into(),
-    }
+    WarmStart::from_nlsq(result, "nlsq (inline)")
 }
 
 pub fn options(k: usize, chains: usize, warmup: u64, samples: u64, seed: u64) -> CmcOptions {
