@@ -18,13 +18,15 @@
 
 use std::time::Instant;
 
-use homodyne_cmc::{
-    CmcOptions, CmcResult, NoObserver, NutsOptions, Problem, ShardCount, WarmStart,
-};
+mod common;
+
+use common::{options, warm_start};
+
+use homodyne_cmc::{CmcResult, NoObserver, Problem};
 use homodyne_model::params::AnalysisMode;
 use homodyne_model::scaling::PerAngleMode;
 use homodyne_model::{Experiment, Geometry, ParameterSpace, Prior, PriorKind, g2_grid};
-use homodyne_nlsq::{Fitter, NlsqOptions, NlsqResult, ParameterBounds, initial_values};
+use homodyne_nlsq::{Fitter, NlsqOptions, ParameterBounds, initial_values};
 use ndarray::Array3;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -171,26 +173,6 @@ fn fitter<'a>(case: &'a Case, space: &ParameterSpace) -> Fitter<'a> {
         &options,
     )
     .unwrap()
-}
-
-fn warm_start(result: &NlsqResult) -> WarmStart {
-    WarmStart::from_nlsq(result, "nlsq (inline)")
-}
-
-fn options(k: usize, chains: usize, warmup: u64, samples: u64, seed: u64) -> CmcOptions {
-    CmcOptions {
-        nuts: NutsOptions {
-            num_warmup: warmup,
-            num_samples: samples,
-            num_chains: chains,
-            seed,
-            ..NutsOptions::default()
-        },
-        shards: ShardCount::Shards(k),
-        combination: homodyne_mcmc::CombineMethod::ConsensusMc,
-        combine: Default::default(),
-        threads: 0,
-    }
 }
 
 /// Central binomial range of the number covered out of `n` at rate `p`: each tail holds
