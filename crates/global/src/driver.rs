@@ -103,6 +103,7 @@ pub fn fit<'a>(
     };
     // Decide.
     let mut first: Option<NlsqResult> = None;
+    let mut selection = String::new();
     let (method, reason, explicit) = match plan.trigger {
         Trigger::Off => return local(initial),
         Trigger::Auto => {
@@ -135,11 +136,14 @@ pub fn fit<'a>(
                 (Method::MultiStart, why, false)
             }
         }
-        Trigger::MultiStart => (
-            Method::MultiStart,
-            "configured (optimization.nlsq.multi_start.enable: true)".into(),
-            true,
-        ),
+        Trigger::MultiStart => {
+            selection = "explicit: optimization.nlsq.multi_start.enable: true".into();
+            (
+                Method::MultiStart,
+                "configured (optimization.nlsq.multi_start.enable: true)".into(),
+                true,
+            )
+        }
         Trigger::Cmaes | Trigger::AutoSelect(_) => {
             let (m, why) = match plan.trigger {
                 Trigger::AutoSelect(threshold) => {
@@ -149,10 +153,14 @@ pub fn fit<'a>(
                 }
                 _ => (Method::Cmaes, "CMA-ES".into()),
             };
+            selection = match plan.trigger {
+                Trigger::AutoSelect(_) => format!("auto-selected: {why}"),
+                _ => "explicit: optimization.nlsq.cmaes.enable: true".into(),
+            };
             let why = format!("configured (optimization.nlsq.cmaes.enable: true; {why})");
             if m == Method::Cmaes && plan.cmaes_warmstart {
                 phase("NLSQ warm start");
-                let r = local(initial)?;
+                let mut r = local(initial)?;
                 if plan.warmstart_auto_skip
                     && r.converged()
                     && r.reduced_chi_squared < plan.warmstart_skip_threshold
@@ -162,6 +170,11 @@ pub fn fit<'a>(
                         threshold = plan.warmstart_skip_threshold,
                         "CMA-ES skipped: the NLSQ warm start is already good"
                     );
+                    r.recovery_actions.push(format!(
+                        "cmaes_skipped: NLSQ warm start reduced chi^2 {:.3} < \
+                         warmstart_skip_threshold {} ({why})",
+                        r.reduced_chi_squared, plan.warmstart_skip_threshold
+                    ));
                     return Ok(r);
                 }
                 first = Some(r);
@@ -200,6 +213,11 @@ pub fn fit<'a>(
         }
     };
     let mut record = outcome.result.global_search.clone().unwrap_or_default();
+    record.selection = if selection.is_empty() {
+        format!("automatic ({})", plan_trigger_name(plan.trigger))
+    } else {
+        selection
+    };
     phase(&format!(
         "refinement of the best of {} basins",
         record.basins.len()
@@ -239,4 +257,14 @@ pub fn fit<'a>(
     record.reason = reason;
     result.global_search = Some(record);
     Ok(result)
+}
+
+fn plan_trigger_name(t: Trigger) -> &'static str {
+    match t {
+        Trigger::Off => "off",
+        Trigger::Auto => "quick multi-start: values null or a poor local fit",
+        Trigger::MultiStart => "multi_start",
+        Trigger::Cmaes => "cmaes",
+        Trigger::AutoSelect(_) => "scale-ratio rule",
+    }
 }
