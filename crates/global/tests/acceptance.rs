@@ -142,3 +142,87 @@ fn reference_degenerate_case_23_angles() {
     );
     assert!(z <= 3.0, "{name} {z:.2} sigma");
 }
+
+/// The same 23 x 200^2 data with `per_angle_mode: individual` (the reference's
+/// 53-parameter model: 23 contrasts, 23 offsets, 7 physical) from the template start
+/// (bound midpoints): truth within 3 sigma, converged; prints basins, worst z, reduced
+/// chi^2 and the time.
+#[test]
+#[ignore = "23 x 200^2 with 53 parameters; scripts/global_acceptance.sh"]
+fn reference_case_individual_mode_53_parameters() {
+    use homodyne_model::scaling::PerAngleMode;
+    let truth = [6.8e4, -1.33, 1.7e3, 2e-3, -0.21, -6e-4, 2.0];
+    let case = simulate(&truth, 23, 200, 0.2, 2323);
+    let plan = Plan {
+        from_midpoints: true,
+        ..Default::default()
+    };
+    let options = NlsqOptions {
+        per_angle_mode: PerAngleMode::Individual,
+        ..Default::default()
+    };
+    let bounds = homodyne_nlsq::ParameterBounds::defaults(AnalysisMode::LaminarFlow);
+    let initial = initial_values(
+        &case.experiment,
+        case.c2.view(),
+        AnalysisMode::LaminarFlow,
+        None,
+        None,
+        &bounds,
+    )
+    .unwrap();
+    let t = Instant::now();
+    let r = homodyne_global::fit(
+        &case.experiment,
+        case.c2.view(),
+        None,
+        &initial,
+        &bounds,
+        &options,
+        &plan,
+        None,
+        &|m| println!("phase: {m}"),
+    )
+    .unwrap();
+    let seconds = t.elapsed().as_secs_f64();
+    if let Some(rec) = r.global_search.as_ref() {
+        println!(
+            "search: {} ({}), {} starts, {} refined, {} evaluations, {} local, {:.1} s",
+            rec.method,
+            rec.reason,
+            rec.n_starts,
+            rec.n_refined,
+            rec.evaluations,
+            rec.local_evaluations,
+            rec.seconds
+        );
+        for l in &rec.layers {
+            println!("layer {} ({}): {}", l.layer, l.name, l.message);
+        }
+        for b in &rec.basins {
+            println!(
+                "basin: reduced chi2 {:.4}, members {}, converged {}, {:?}",
+                b.reduced_chi_squared,
+                b.members,
+                b.converged,
+                &b.parameters[b.parameters.len() - 7..]
+            );
+        }
+    }
+    let (z, name) = worst_z(&r, &truth);
+    println!(
+        "23 x 200 individual: {} parameters, worst {name} {z:.2} sigma, reduced chi2 {:.4}, \
+         status {}, {} iterations, {seconds:.1} s, mode {}\n  fitted {:?}\n  +- {:?}\n  actions {:?}",
+        r.fitted_vector.len(),
+        r.reduced_chi_squared,
+        r.convergence_status.as_str(),
+        r.iterations,
+        r.per_angle_mode.as_str(),
+        r.physical,
+        r.physical_uncertainty,
+        r.recovery_actions
+    );
+    assert_eq!(r.fitted_vector.len(), 53);
+    assert!(r.converged(), "{}", r.convergence_status.as_str());
+    assert!(z <= 3.0, "{name} {z:.2} sigma");
+}
