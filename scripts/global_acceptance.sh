@@ -10,21 +10,26 @@
 #    (23 angles x 200^2, template mid-bounds start): basins, worst z, time.
 #  * reference_case_individual_mode_53_parameters: the same data with
 #    per_angle_mode: individual (53 parameters) from the template start.
+#  * coarse_subset_search_on_23_x_300: the quick multi-start on 23 x 300^2 screened and
+#    solved from every start on the coarse subset of the time pairs, against the same
+#    search on every point (same basin, time of each).
 # Extra arguments go to the test binary (e.g. --test-threads 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --release -p homodyne-global --test acceptance --no-run
+cargo test --release -p homodyne-global --tests --no-run
+# test-binary:test-name
 tests=(
-    values_null_recovers_truth_on_twenty_sets
-    reference_degenerate_case_23_angles
-    reference_case_individual_mode_53_parameters
+    acceptance:values_null_recovers_truth_on_twenty_sets
+    acceptance:reference_degenerate_case_23_angles
+    acceptance:reference_case_individual_mode_53_parameters
+    coarse:coarse_subset_search_on_23_x_300
 )
 failed=()
 for t in "${tests[@]}"; do
     echo "=== $t"
     start=$(date +%s.%N)
-    if ! cargo test --release -p homodyne-global --test acceptance -- --ignored --nocapture \
-        --exact "$t" "$@"; then
+    if ! cargo test --release -p homodyne-global --test "${t%%:*}" -- --ignored --nocapture \
+        --exact "${t#*:}" "$@"; then
         failed+=("$t")
     fi
     echo "=== $t: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s wall"

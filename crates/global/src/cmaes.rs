@@ -18,11 +18,12 @@ use homodyne_nlsq::{CmaesRecord, Fitter, GlobalSearchRecord, NlsqError, Paramete
 use rayon::prelude::*;
 use tracing::{debug, info};
 
-use crate::layers::{Layers, refine};
-use crate::multistart::{Outcome, finish};
+use crate::layers::{Layers, refine, refine_subset};
+use crate::multistart::{Outcome, finish, promote};
 use crate::profile::Profile;
 use crate::rng::Rng;
 use crate::space::SearchSpace;
+use crate::subset::CoarseSubset;
 
 /// The reference's presets (generations per run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,6 +346,21 @@ pub fn cmaes(
     layers: &Layers,
     reason: &str,
 ) -> Result<Outcome, NlsqError> {
+    cmaes_on(fitter, None, bounds, warm, options, layers, reason)
+}
+
+/// [`cmaes()`] with the evolution and the refinement of every run's best point on the
+/// coarse `subset` of a large problem ([`CoarseSubset`]); the best basins found there are
+/// then refined on every point. `None`: every point throughout.
+pub fn cmaes_on(
+    fitter: &Fitter<'_>,
+    subset: Option<&CoarseSubset>,
+    bounds: &ParameterBounds,
+    warm: Option<&[f64]>,
+    options: &CmaesOptions,
+    layers: &Layers,
+    reason: &str,
+) -> Result<Outcome, NlsqError> {
     let started = Instant::now();
     let problem = fitter.problem();
     let layout = problem.layout();
@@ -358,6 +374,7 @@ pub fn cmaes(
         ..Default::default()
     };
     let mut profile = Profile::new(problem)?;
+    profile.set_pairs(subset.map(|s| &s.pairs));
     let centre = warm.map_or_else(|| vec![0.5; n], |w| space.to_unit(w));
     if let Some(a) =
         layers.apply_shear_weighting(&mut profile, &space.from_unit(&centre, &template))
@@ -498,7 +515,10 @@ pub fn cmaes(
         .par_iter()
         .map(|x| {
             if options.refine_with_nlsq {
-                refine(fitter, x, layers).ok()
+                match subset {
+                    Some(sub) => refine_subset(fitter, sub, x, layers).ok(),
+                    None => refine(fitter, x, layers).ok(),
+                }
             } else {
                 use homodyne_nlsq::Objective;
                 problem.evaluate(x).ok().map(|ne| {
@@ -532,7 +552,18 @@ pub fn cmaes(
             }
         }
     }
-    let solutions = refined.into_iter().map(|s| s.map(|(s, _)| s)).collect();
+    let solutions: Vec<_> = refined.into_iter().map(|s| s.map(|(s, _)| s)).collect();
+    let solutions = match subset {
+        Some(sub) if options.refine_with_nlsq => promote(
+            fitter,
+            &space,
+            sub,
+            solutions,
+            options.degeneracy_threshold,
+            &mut record,
+        ),
+        _ => solutions,
+    };
     finish(
         fitter,
         &space,

@@ -24,9 +24,10 @@ use homodyne_nlsq::{
 use ndarray::ArrayView3;
 use tracing::info;
 
-use crate::cmaes::{CmaesOptions, cmaes};
+use crate::cmaes::{CmaesOptions, cmaes_on};
 use crate::layers::Layers;
-use crate::multistart::{MultiStartOptions, Outcome, multi_start};
+use crate::multistart::{MultiStartOptions, Outcome, multi_start_on};
+use crate::subset::CoarseSubset;
 use crate::{Method, choose_method};
 
 /// When a global search runs.
@@ -184,6 +185,12 @@ pub fn fit<'a>(
     };
     info!("global search ({}): {reason}", method.as_str());
     let fitter = Fitter::new(experiment, c2, sigma, initial, bounds, options)?;
+    // Large data: screening, evolution and the local solves from the starts on the
+    // coarse subset of the time pairs; the best basins then on every point.
+    let subset = CoarseSubset::plan(fitter.problem(), &options.coarse)?;
+    let on = subset
+        .as_ref()
+        .map_or(String::new(), |s| format!(", on the {}", s.describe()));
     let mut given = vec![initial.physical.clone()];
     if let Some(r) = &first {
         given.push(r.physical.clone());
@@ -196,7 +203,7 @@ pub fn fit<'a>(
                 &plan.quick
             };
             phase(&format!(
-                "multi-start: {} starts ({})",
+                "multi-start: {} starts ({}{on})",
                 opts.n_starts + given.len(),
                 if explicit {
                     "configured"
@@ -204,12 +211,28 @@ pub fn fit<'a>(
                     "quick search"
                 }
             ));
-            multi_start(&fitter, bounds, &given, opts, &plan.layers, &reason)?
+            multi_start_on(
+                &fitter,
+                subset.as_ref(),
+                bounds,
+                &given,
+                opts,
+                &plan.layers,
+                &reason,
+            )?
         }
         Method::Cmaes => {
-            phase("CMA-ES");
+            phase(&format!("CMA-ES{on}"));
             let warm = first.as_ref().map(|r| r.physical.as_slice());
-            cmaes(&fitter, bounds, warm, &plan.cmaes, &plan.layers, &reason)?
+            cmaes_on(
+                &fitter,
+                subset.as_ref(),
+                bounds,
+                warm,
+                &plan.cmaes,
+                &plan.layers,
+                &reason,
+            )?
         }
     };
     let mut record = outcome.result.global_search.clone().unwrap_or_default();
@@ -251,10 +274,9 @@ pub fn fit<'a>(
             record.n_starts,
             record.n_refined,
             record.basins.len(),
-            reason
+            record.reason
         ),
     );
-    record.reason = reason;
     result.global_search = Some(record);
     Ok(result)
 }

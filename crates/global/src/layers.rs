@@ -40,6 +40,7 @@ use homodyne_nlsq::{
 use tracing::{info, warn};
 
 use crate::profile::Profile;
+use crate::subset::CoarseSubset;
 
 /// Layer 2 settings (`anti_degeneracy.hierarchical`).
 #[derive(Debug, Clone, PartialEq)]
@@ -602,8 +603,40 @@ pub fn refine(
     layers: &Layers,
 ) -> Result<(LocalSolution, Vec<LayerAction>), NlsqError> {
     let problem = fitter.problem();
-    let layout = problem.layout();
+    refine_on(problem, fitter, x0, layers, &|x: &[f64]| {
+        fitter.solve_from(x)
+    })
+}
+
+/// [`refine`] on the coarse subset of a large problem ([`CoarseSubset`]): the layers
+/// and the joint solve all on the subset's objective; the returned equations are the
+/// subset's.
+pub fn refine_subset(
+    fitter: &Fitter<'_>,
+    subset: &CoarseSubset,
+    x0: &[f64],
+    layers: &Layers,
+) -> Result<(LocalSolution, Vec<LayerAction>), NlsqError> {
+    let problem = fitter.problem();
+    let objective = subset.objective(problem);
+    let opts = joint_options(fitter);
     let (lb, ub) = (problem.lower(), problem.upper());
+    refine_on(&objective, fitter, x0, layers, &|x: &[f64]| {
+        trf_solve(&objective, x, lb, ub, &opts)
+    })
+}
+
+/// The body of [`refine`] on any objective of the fitter's layout and bounds; `finish`
+/// is the final joint solve.
+fn refine_on<O: Objective + ?Sized>(
+    problem: &O,
+    fitter: &Fitter<'_>,
+    x0: &[f64],
+    layers: &Layers,
+    finish: &dyn Fn(&[f64]) -> Result<LocalSolution, NlsqError>,
+) -> Result<(LocalSolution, Vec<LayerAction>), NlsqError> {
+    let layout = fitter.problem().layout();
+    let (lb, ub) = (fitter.problem().lower(), fitter.problem().upper());
     let mut actions = Vec::new();
     let mut start = x0.to_vec();
     // Layer 2 by itself.
@@ -664,7 +697,7 @@ pub fn refine(
     // Layer 4 watches the joint solve.
     let monitor_on = !layers.disabled && layers.gradient_monitoring.enable;
     if !monitor_on {
-        return Ok((fitter.solve_from(&start)?, actions));
+        return Ok((finish(&start)?, actions));
     }
     let monitored = Monitored::new(problem, layout, lb, ub, layers.gradient_monitoring.clone());
     let opts = joint_options(fitter);
@@ -672,7 +705,7 @@ pub fn refine(
     let Some((x_at, ratio)) = monitored.triggered() else {
         let s = first?;
         // The fitter's own solve (strategy, polish) from the monitored answer.
-        return Ok((fitter.solve_from(&s.x)?, actions));
+        return Ok((finish(&s.x)?, actions));
     };
     let settings = &layers.gradient_monitoring;
     let mut message = format!(
@@ -732,7 +765,7 @@ pub fn refine(
             actions,
         ));
     }
-    Ok((fitter.solve_from(&next)?, actions))
+    Ok((finish(&next)?, actions))
 }
 
 fn joint_options(fitter: &Fitter<'_>) -> SolverOptions {

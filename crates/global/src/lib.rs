@@ -26,15 +26,19 @@ mod multistart;
 mod profile;
 mod rng;
 mod space;
+mod subset;
 
-pub use cmaes::{CmaesOptions, Preset, cmaes};
+pub use cmaes::{CmaesOptions, Preset, cmaes, cmaes_on};
 pub use driver::{Plan, Trigger, fit};
 pub use homodyne_nlsq::{Basin, CmaesRecord, GlobalSearchRecord, LayerAction};
-pub use layers::{Layers, refine};
-pub use multistart::{MultiStartOptions, Outcome, Sampling, cost_at, multi_start};
+pub use layers::{Layers, refine, refine_subset};
+pub use multistart::{
+    FULL_REFINEMENTS, MultiStartOptions, Outcome, Sampling, cost_at, multi_start, multi_start_on,
+};
 pub use profile::{Profile, Profiled};
 pub use rng::{Rng, latin_hypercube};
 pub use space::SearchSpace;
+pub use subset::{CoarseSubset, SubsetObjective};
 
 /// Which global method runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

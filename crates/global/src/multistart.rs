@@ -19,10 +19,11 @@ use homodyne_nlsq::{
 use rayon::prelude::*;
 use tracing::info;
 
-use crate::layers::{Layers, refine};
+use crate::layers::{Layers, refine, refine_subset};
 use crate::profile::Profile;
 use crate::rng::{Rng, latin_hypercube};
 use crate::space::SearchSpace;
+use crate::subset::CoarseSubset;
 
 /// How starts are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,12 +140,28 @@ pub fn multi_start(
     layers: &Layers,
     reason: &str,
 ) -> Result<Outcome, NlsqError> {
+    multi_start_on(fitter, None, bounds, given, options, layers, reason)
+}
+
+/// [`multi_start`] with the screening and the local solves from the starts on the
+/// coarse `subset` of a large problem ([`CoarseSubset`]); the best basins found there are
+/// then refined on every point ([`promote`]). `None`: every point throughout.
+pub fn multi_start_on(
+    fitter: &Fitter<'_>,
+    subset: Option<&CoarseSubset>,
+    bounds: &ParameterBounds,
+    given: &[Vec<f64>],
+    options: &MultiStartOptions,
+    layers: &Layers,
+    reason: &str,
+) -> Result<Outcome, NlsqError> {
     let started = Instant::now();
     let problem = fitter.problem();
     let layout = problem.layout();
     let space = SearchSpace::new(layout, bounds);
     let template = layout.decode(fitter.start()).physical;
     let mut profile = Profile::new(problem)?;
+    profile.set_pairs(subset.map(|s| &s.pairs));
     let mut record = GlobalSearchRecord {
         method: "multi_start".into(),
         reason: reason.into(),
@@ -191,7 +208,10 @@ pub fn multi_start(
     profile.set_angle_weights(None);
     let solutions: Vec<Option<(LocalSolution, Vec<crate::LayerAction>)>> = chosen
         .par_iter()
-        .map(|&i| refine(fitter, &screened[i].1, layers).ok())
+        .map(|&i| match subset {
+            Some(sub) => refine_subset(fitter, sub, &screened[i].1, layers).ok(),
+            None => refine(fitter, &screened[i].1, layers).ok(),
+        })
         .collect();
     record.n_refined = chosen.len();
     let solutions_only: Vec<Option<LocalSolution>> = solutions
@@ -210,6 +230,17 @@ pub fn multi_start(
             }
         }
     }
+    let solutions_only = match subset {
+        Some(sub) => promote(
+            fitter,
+            &space,
+            sub,
+            solutions_only,
+            options.degeneracy_threshold,
+            &mut record,
+        ),
+        None => solutions_only,
+    };
     let outcome = finish(
         fitter,
         &space,
@@ -219,6 +250,83 @@ pub fn multi_start(
         started,
     )?;
     Ok(outcome)
+}
+
+/// Basins of finite solutions: for each, (index of its best solution, members), best
+/// basin first (ties by start order).
+fn cluster(
+    layout: &homodyne_model::layout::ParameterLayout,
+    space: &SearchSpace,
+    solutions: &[Option<LocalSolution>],
+    threshold: f64,
+) -> Vec<(usize, usize)> {
+    let cost = |i: usize| {
+        solutions[i]
+            .as_ref()
+            .map_or(f64::INFINITY, |s| s.equations.cost)
+    };
+    let mut order: Vec<usize> = (0..solutions.len())
+        .filter(|&i| cost(i).is_finite())
+        .collect();
+    order.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(a.cmp(&b)));
+    let mut basins: Vec<(usize, usize, Vec<f64>)> = Vec::new();
+    for &i in &order {
+        let s = solutions[i].as_ref().expect("finite cost");
+        let phys = layout.decode(&s.x).physical;
+        match basins
+            .iter_mut()
+            .find(|(_, _, bp)| space.distance(bp, &phys) < threshold)
+        {
+            Some(b) => b.1 += 1,
+            None => basins.push((i, 1, phys)),
+        }
+    }
+    basins.into_iter().map(|(i, m, _)| (i, m)).collect()
+}
+
+/// Basins of the coarse subset refined on every point (at most this many, best first).
+pub const FULL_REFINEMENTS: usize = 3;
+
+/// From the local solutions on the coarse subset to solutions on every point: the
+/// subset's solutions are clustered into basins, the best [`FULL_REFINEMENTS`] are solved
+/// again on all the data from their subset optimum ([`Fitter::solve_from`]), in parallel.
+/// The record's `reason` says that a subset was used, its size and what was refined.
+pub(crate) fn promote(
+    fitter: &Fitter<'_>,
+    space: &SearchSpace,
+    subset: &CoarseSubset,
+    solutions: Vec<Option<LocalSolution>>,
+    threshold: f64,
+    record: &mut GlobalSearchRecord,
+) -> Vec<Option<LocalSolution>> {
+    let layout = fitter.problem().layout();
+    let basins = cluster(layout, space, &solutions, threshold);
+    let best: Vec<usize> = basins
+        .iter()
+        .take(FULL_REFINEMENTS)
+        .map(|&(i, _)| i)
+        .collect();
+    let full: Vec<Option<LocalSolution>> = best
+        .par_iter()
+        .map(|&i| {
+            let x = &solutions[i].as_ref().expect("a basin's solution").x;
+            fitter.solve_from(x).ok()
+        })
+        .collect();
+    record.local_evaluations += full.iter().flatten().map(|s| s.nfev).sum::<usize>();
+    let note = format!(
+        "search on the {}; {} basins there, the best {} refined on every point",
+        subset.describe(),
+        basins.len(),
+        best.len()
+    );
+    info!("{note}");
+    record.reason = if record.reason.is_empty() {
+        note
+    } else {
+        format!("{}; {note}", record.reason)
+    };
+    full
 }
 
 /// Cluster solutions into basins, pick the best, build the result.

@@ -10,13 +10,16 @@
 //! of angle `a` (layer 5) during the search.
 
 use homodyne_model::forward::g2_grid_par;
+use homodyne_model::kernel::{self, Integrals};
 use homodyne_model::layout::ParameterLayout;
-use homodyne_model::{C2View, Experiment, Par, Triangles};
+use homodyne_model::{C2View, Experiment, Par, TimePairs, Triangles};
 use homodyne_nlsq::{NlsqError, NoiseLevel, Problem};
 
 /// The profiled chi^2 of a problem.
 pub struct Profile<'p, 'a> {
+    experiment: &'p Experiment,
     one_angle: Vec<Experiment>,
+    pairs: Option<&'p TimePairs>,
     c2: C2View<'a>,
     sigma: &'p NoiseLevel<'a>,
     triangles: Triangles,
@@ -56,7 +59,9 @@ impl<'p, 'a> Profile<'p, 'a> {
             .map(|&phi| Experiment::new(e.geometry.clone(), e.t.clone(), vec![phi]))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Profile {
+            experiment: e,
             one_angle,
+            pairs: None,
             c2: problem.c2(),
             sigma: problem.sigma(),
             triangles: problem.triangles(),
@@ -65,6 +70,12 @@ impl<'p, 'a> Profile<'p, 'a> {
             upper: problem.upper(),
             angle_weight: vec![1.0; e.n_phi()],
         })
+    }
+
+    /// Restrict the sums to these time pairs, one residual (the upper triangle's) per
+    /// pair and angle ([`crate::CoarseSubset`]); `None`: every point of the objective.
+    pub fn set_pairs(&mut self, pairs: Option<&'p TimePairs>) {
+        self.pairs = pairs;
     }
 
     /// Weight each angle's residuals (layer 5); `None` restores uniform weights.
@@ -81,6 +92,47 @@ impl<'p, 'a> Profile<'p, 'a> {
     /// The angle weights in use.
     pub fn angle_weights(&self) -> &[f64] {
         &self.angle_weight
+    }
+
+    fn sigma_at(&self, a: usize, i: usize, j: usize) -> f64 {
+        match self.sigma {
+            NoiseLevel::Uniform(v) => *v,
+            NoiseLevel::PerAngle(v) => v[a],
+            NoiseLevel::PerPoint(view) => view[[a, i, j]],
+        }
+    }
+
+    /// Sums of angle `a` over the pairs of the subset (g1 at the exact times of each
+    /// pair, from the integrals over the full frame grid).
+    fn pair_sums(
+        &self,
+        a: usize,
+        pairs: &TimePairs,
+        ints: &Integrals<f64>,
+        physical: &[f64],
+    ) -> Sums {
+        let e = self.experiment;
+        let wq = e.geometry.diffusion_prefactor();
+        let factor = (physical.len() >= 7)
+            .then(|| kernel::angle_factor(&e.geometry, physical[6], e.phi_deg[a]));
+        let mut s = Sums::default();
+        for (i, j) in pairs.iter() {
+            let y = self.c2.get([a, i, j]);
+            let g1 = kernel::g1_point(ints, wq, factor, i, j);
+            let x = g1 * g1;
+            let sd = self.sigma_at(a, i, j);
+            if !(y.is_finite() && x.is_finite() && sd.is_finite() && sd > 0.0) {
+                continue;
+            }
+            let w = self.angle_weight[a] / (sd * sd);
+            s.s += w;
+            s.sx += w * x;
+            s.sy += w * y;
+            s.sxx += w * x * x;
+            s.sxy += w * x * y;
+            s.syy += w * y * y;
+        }
+        s
     }
 
     fn sums(&self, a: usize, physical: &[f64], par: Par) -> Result<Sums, NlsqError> {
@@ -127,16 +179,33 @@ impl<'p, 'a> Profile<'p, 'a> {
     /// angles (the sums are added in angle order, so the value does not depend on it).
     pub fn evaluate(&self, physical: &[f64], par: Par) -> Result<Profiled, NlsqError> {
         let n_phi = self.one_angle.len();
-        let sums: Vec<Sums> = match par {
-            Par::Seq => (0..n_phi)
-                .map(|a| self.sums(a, physical, Par::Seq))
-                .collect::<Result<_, _>>()?,
-            Par::Rayon(_) => {
-                use rayon::prelude::*;
-                (0..n_phi)
-                    .into_par_iter()
+        let sums: Vec<Sums> = if let Some(pairs) = self.pairs {
+            self.experiment.check_params(physical)?;
+            let ints = kernel::integrals(&self.experiment.t, physical);
+            match par {
+                Par::Seq => (0..n_phi)
+                    .map(|a| self.pair_sums(a, pairs, &ints, physical))
+                    .collect(),
+                Par::Rayon(_) => {
+                    use rayon::prelude::*;
+                    (0..n_phi)
+                        .into_par_iter()
+                        .map(|a| self.pair_sums(a, pairs, &ints, physical))
+                        .collect()
+                }
+            }
+        } else {
+            match par {
+                Par::Seq => (0..n_phi)
                     .map(|a| self.sums(a, physical, Par::Seq))
-                    .collect::<Result<_, _>>()?
+                    .collect::<Result<_, _>>()?,
+                Par::Rayon(_) => {
+                    use rayon::prelude::*;
+                    (0..n_phi)
+                        .into_par_iter()
+                        .map(|a| self.sums(a, physical, Par::Seq))
+                        .collect::<Result<_, _>>()?
+                }
             }
         };
         let l = self.layout;
