@@ -260,3 +260,58 @@ fn profile_matches_the_objective_at_its_scaling() {
     x[k..].copy_from_slice(&TRUTH);
     assert!(f.problem().cost(&x).unwrap().chi2 >= direct);
 }
+
+#[test]
+fn layer4_response_changes_the_local_solve_when_it_triggers() {
+    // A threshold no real fit stays above: the monitor triggers at the first evaluation
+    // of the joint solve, and the configured response is what the solve does next.
+    let case = simulate(&TRUTH, 8, 50, 0.2, 10);
+    let f = fitter(&case, PerAngleMode::Auto, &start());
+    let forced = |response| Layers {
+        gradient_monitoring: GradientMonitoring {
+            ratio_threshold: 1e12,
+            consecutive_triggers: 1,
+            response,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (plain, none) = refine(&f, f.start(), &Layers::default()).unwrap();
+    assert!(!layers_of(&none).contains(&4));
+    // hierarchical: alternations from the trigger point, then the joint solve; same optimum.
+    let (h, actions) = refine(&f, f.start(), &forced(Response::Hierarchical)).unwrap();
+    let a = actions
+        .iter()
+        .find(|a| a.layer == 4)
+        .expect("layer 4 acted");
+    assert!(
+        a.message.contains("hierarchical alternations"),
+        "{}",
+        a.message
+    );
+    assert!(
+        (h.equations.cost / plain.equations.cost - 1.0).abs() < 1e-6,
+        "{} vs {}",
+        h.equations.cost,
+        plain.equations.cost
+    );
+    // abort: the solve stops where it triggered (the start), not converged.
+    let (ab, actions) = refine(&f, f.start(), &forced(Response::Abort)).unwrap();
+    assert!(layers_of(&actions).contains(&4));
+    assert_eq!(ab.x, f.start());
+    assert!(!ab.termination.converged());
+    assert!(ab.equations.cost > plain.equations.cost);
+    // reset: per-angle values to their mean, then the joint solve.
+    let (_, actions) = refine(&f, f.start(), &forced(Response::Reset)).unwrap();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.layer == 4 && a.message.contains("reset")),
+        "{actions:?}"
+    );
+    // The master switch off: never acts.
+    let mut off = forced(Response::Abort);
+    off.disabled = true;
+    let (x, actions) = refine(&f, f.start(), &off).unwrap();
+    assert!(actions.is_empty() && x.termination.converged());
+}
