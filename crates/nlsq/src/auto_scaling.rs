@@ -175,20 +175,29 @@ pub fn fit_checked<'a>(
     progress: Option<&'a (dyn Fn(usize, f64) + Sync)>,
 ) -> Result<NlsqResult, NlsqError> {
     let c2: C2View<'a> = c2.into();
-    let run = |opts: &NlsqOptions, start: &InitialValues| -> Result<NlsqResult, NlsqError> {
-        let fitter = Fitter::new(experiment, c2, sigma, start, bounds, opts)?;
-        Ok(match progress {
-            Some(p) => fitter.with_progress(p).fit(),
-            None => fitter.fit(),
-        })
+    // The profile intervals of the answer, once it is chosen.
+    let finish = |(fitter, mut result): (Fitter<'a>, NlsqResult)| {
+        fitter.add_profile_intervals(&mut result);
+        Ok(result)
     };
-    let first = run(options, initial)?;
+    let run = |opts: &NlsqOptions,
+               start: &InitialValues|
+     -> Result<(Fitter<'a>, NlsqResult), NlsqError> {
+        let fitter = Fitter::new(experiment, c2, sigma, start, bounds, opts)?;
+        let fitter = match progress {
+            Some(p) => fitter.with_progress(p),
+            None => fitter,
+        };
+        let result = fitter.fit();
+        Ok((fitter, result))
+    };
+    let (first_fitter, first) = run(options, initial)?;
     if options.per_angle_mode != PerAngleMode::Auto
         || first.per_angle_mode != ScalingKind::Averaged
         || first.physical.iter().any(|v| !v.is_finite())
         || !first.converged()
     {
-        return Ok(first);
+        return finish((first_fitter, first));
     }
     let est = per_angle_scaling(experiment, c2, &first.physical)?;
     let (xc, dof) = homogeneity(&est.contrast, &est.contrast_se);
@@ -199,7 +208,7 @@ pub fn fit_checked<'a>(
             "auto: one averaged contrast/offset pair; the per-angle estimates agree within \
              their errors (contrast X^2 = {xc:.1}, offset X^2 = {xo:.1} for {dof} dof)"
         ));
-        return Ok(r);
+        return finish((first_fitter, r));
     }
     let phi = &experiment.phi_deg;
     let order = options.fourier_order;
@@ -237,13 +246,13 @@ pub fn fit_checked<'a>(
         .map(|&v| clip(v, bounds.contrast))
         .collect();
     start.offset = est.offset.iter().map(|&v| clip(v, bounds.offset)).collect();
-    let mut second = run(&opts, &start)?;
+    let (second_fitter, mut second) = run(&opts, &start)?;
     second.iterations += first.iterations;
     second.nfev += first.nfev;
     second.njev += first.njev;
     second.execution_time += first.execution_time;
     second.scaling_decision = Some(reason);
-    Ok(second)
+    finish((second_fitter, second))
 }
 
 #[cfg(test)]

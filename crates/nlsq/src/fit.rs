@@ -27,6 +27,7 @@ use crate::options::{NlsqOptions, SigmaSetting, XScale};
 use crate::problem::{
     NoiseLevel, Normalized, Objective, ObjectiveInfo, PointsCounted, Problem, SigmaMethod,
 };
+use crate::profile::{self, PROFILE_AUTO_MAX_POINTS, ProfileSetting};
 use crate::recovery::{self, RecoveryStart};
 use crate::result::{NlsqResult, QualityCheck, QualityFlag, Status, quality_checks};
 use crate::solver::{LocalSolution, SolverOptions, lbfgs, trf};
@@ -629,7 +630,116 @@ impl<'a> Fitter<'a> {
             objective: self.objective.clone(),
             coarse_stage: sol.coarse.clone(),
             global_search: None,
+            profile: Vec::new(),
         }
+    }
+
+    /// Profile-likelihood intervals ([`crate::ProfileInterval`]) of the free physical
+    /// parameters of `result` (a converged result of this fitter), as
+    /// `options.profile` says. A parameter whose profile is not quadratic gets the wider
+    /// side of its interval as its uncertainty, a doubt, and, when the covariance misses
+    /// it by more than a factor of 3, a failed `profile_likelihood` check (the fit is
+    /// then at best `marginal`: the parameter is weakly identified). The covariance
+    /// matrix stays the linearised one.
+    pub fn add_profile_intervals(&self, result: &mut NlsqResult) {
+        let layout = self.problem.layout();
+        if self.options.profile == ProfileSetting::Never
+            || !result.converged()
+            || !result.cost.is_finite()
+            || result.fitted_names != layout.names()
+        {
+            return;
+        }
+        let all = self.options.profile == ProfileSetting::Always
+            || result.n_points <= PROFILE_AUTO_MAX_POINTS;
+        let names = result.physical_names();
+        let which: Vec<(usize, String)> = (0..names.len())
+            .filter_map(|j| {
+                let k = layout.physical_slot(j)?;
+                let s = result.physical_uncertainty[j];
+                let doubted = result
+                    .degeneracies
+                    .iter()
+                    .any(|d| d.parameters.iter().any(|n| n == names[j]));
+                (s.is_finite() && s > 0.0 && (all || doubted)).then(|| (k, names[j].to_string()))
+            })
+            .collect();
+        if which.is_empty() {
+            return;
+        }
+        let p = layout.n_params();
+        let scale = if self.options.absolute_sigma {
+            1.0
+        } else {
+            result.cost / result.degrees_of_freedom.max(1) as f64
+        };
+        let covariance: Vec<f64> = result.fitted_covariance.iter().flatten().copied().collect();
+        if covariance.len() != p * p || !(scale > 0.0 && scale.is_finite()) {
+            return;
+        }
+        let started = Instant::now();
+        let at = profile::Optimum {
+            x: &result.fitted_vector,
+            cost: result.cost,
+            covariance: &covariance,
+            scale,
+            lower: self.problem.lower(),
+            upper: self.problem.upper(),
+        };
+        let mut opts = self.solver_options();
+        opts.polish_steps = opts.polish_steps.min(2);
+        let (intervals, warnings) = profile::intervals(&self.problem, &at, &which, &opts);
+        let n_phi = layout.n_phi();
+        for iv in intervals.iter().filter(|iv| !iv.quadratic) {
+            let j = names
+                .iter()
+                .position(|n| *n == iv.name)
+                .expect("profiled name");
+            let k = layout.physical_slot(j).expect("free parameter");
+            let u = iv.minus().max(iv.plus());
+            result.physical_uncertainty[j] = u;
+            result.uncertainties[2 * n_phi + j] = u;
+            result.fitted_uncertainties[k] = u;
+            warn!("{}", iv.message());
+        }
+        let weak: Vec<&str> = intervals
+            .iter()
+            .filter(|iv| iv.weakly_identified())
+            .map(|iv| iv.name.as_str())
+            .collect();
+        result.quality_checks.add(QualityCheck {
+            name: "profile_likelihood",
+            passed: weak.is_empty(),
+            value: weak.len() as f64,
+            threshold: profile::WEAK_RATIO,
+            message: if weak.is_empty() {
+                format!(
+                    "the covariance describes the uncertainty of the {} profiled parameters \
+                     within a factor of {}",
+                    intervals.len(),
+                    profile::WEAK_RATIO
+                )
+            } else {
+                format!(
+                    "weakly identified (profile interval and covariance differ by more than \
+                     a factor of {}): {}",
+                    profile::WEAK_RATIO,
+                    weak.join(", ")
+                )
+            },
+        });
+        if !weak.is_empty() && result.quality_flag == QualityFlag::Good {
+            result.quality_flag = QualityFlag::Marginal;
+        }
+        result.warnings.extend(warnings);
+        debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            parameters = intervals.len(),
+            solves = intervals.iter().map(|iv| iv.solves).sum::<usize>(),
+            "profile intervals"
+        );
+        result.execution_time += started.elapsed().as_secs_f64();
+        result.profile = intervals;
     }
 
     /// Result when no attempt produced a solution: the start, chi^2 = inf, failed.

@@ -17,7 +17,9 @@
 //! A result ([`NlsqResult`]) carries the fitted values with uncertainties (covariance
 //! scaled by the reduced chi^2), a quality flag that is never `good` for a fit that did
 //! not converge or has unidentifiable directions ([`Degeneracy`]), and the reasons it is
-//! doubtful ([`NlsqResult::doubts`]).
+//! doubtful ([`NlsqResult::doubts`]). Where chi^2 is not quadratic in a physical
+//! parameter (curved valleys of the power laws), its profile-likelihood interval
+//! ([`ProfileInterval`]) replaces the covariance's sigma.
 
 #![deny(missing_docs)]
 
@@ -34,6 +36,7 @@ mod linalg;
 mod loss;
 mod options;
 mod problem;
+mod profile;
 mod recovery;
 mod result;
 mod solver;
@@ -52,6 +55,7 @@ pub use options::{CoarseOptions, NlsqOptions, SigmaSetting, StreamingOptions, XS
 pub use problem::{
     NoiseLevel, Normalized, Objective, ObjectiveInfo, PointsCounted, Problem, SigmaMethod,
 };
+pub use profile::{PROFILE_AUTO_MAX_POINTS, ProfileInterval, ProfileSetting};
 pub use result::{Estimate, FitQualityChecks, NlsqResult, QualityCheck, QualityFlag, Status};
 pub use solver::trf::solve as trf_solve;
 pub use solver::{LocalSolution, SolverOptions, Termination};

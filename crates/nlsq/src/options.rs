@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::NlsqError;
 use crate::loss::Loss;
+use crate::profile::ProfileSetting;
 use crate::strategy::Strategy;
 
 /// Variable scaling of the trust region.
@@ -158,6 +159,8 @@ pub struct NlsqOptions {
     /// The coarse stage of large fits (on by default above 2 M points; `enabled = false`
     /// fits on all points from the first iteration).
     pub coarse: CoarseOptions,
+    /// Profile-likelihood intervals of the physical parameters ([`ProfileSetting`]).
+    pub profile: ProfileSetting,
 }
 
 impl Default for NlsqOptions {
@@ -185,6 +188,7 @@ impl Default for NlsqOptions {
             absolute_sigma: false,
             polish_steps: 8,
             coarse: CoarseOptions::default(),
+            profile: ProfileSetting::Auto,
         }
     }
 }

@@ -227,6 +227,10 @@ pub struct NlsqResult {
     pub coarse_stage: Option<crate::coarse::CoarseStage>,
     /// What the global search did, when one chose this result (crate `homodyne-global`).
     pub global_search: Option<crate::global_record::GlobalSearchRecord>,
+    /// Profile-likelihood intervals of the physical parameters that were profiled
+    /// ([`crate::ProfileSetting`]); where one is not quadratic, the parameter's
+    /// uncertainty is the wider side of its interval.
+    pub profile: Vec<crate::profile::ProfileInterval>,
 }
 
 impl FitQualityChecks {
@@ -261,6 +265,12 @@ impl NlsqResult {
             ));
         }
         out.extend(self.degeneracies.iter().map(|d| d.message.clone()));
+        out.extend(
+            self.profile
+                .iter()
+                .filter(|p| !p.quadratic)
+                .map(|p| p.message()),
+        );
         for c in &self.quality_checks.checks {
             if !c.passed && c.name == "physical_bounds" {
                 out.push(c.message.clone());
