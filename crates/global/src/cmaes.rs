@@ -373,6 +373,7 @@ pub fn cmaes_on(
         seed: options.seed,
         ..Default::default()
     };
+    crate::subset::note(&mut record, subset);
     let mut profile = Profile::new(problem)?;
     profile.set_pairs(subset.map(|s| &s.pairs));
     let centre = warm.map_or_else(|| vec![0.5; n], |w| space.to_unit(w));

@@ -145,7 +145,7 @@ pub fn multi_start(
 
 /// [`multi_start`] with the screening and the local solves from the starts on the
 /// coarse `subset` of a large problem ([`CoarseSubset`]); the best basins found there are
-/// then refined on every point ([`promote`]). `None`: every point throughout.
+/// then refined on every point (`promote`). `None`: every point throughout.
 pub fn multi_start_on(
     fitter: &Fitter<'_>,
     subset: Option<&CoarseSubset>,
@@ -168,6 +168,7 @@ pub fn multi_start_on(
         seed: options.seed,
         ..Default::default()
     };
+    crate::subset::note(&mut record, subset);
     // Layer 5 during screening.
     if let Some(action) = layers.apply_shear_weighting(&mut profile, &template) {
         record.layers.push(action);
@@ -290,7 +291,8 @@ pub const FULL_REFINEMENTS: usize = 3;
 /// From the local solutions on the coarse subset to solutions on every point: the
 /// subset's solutions are clustered into basins, the best [`FULL_REFINEMENTS`] are solved
 /// again on all the data from their subset optimum ([`Fitter::solve_from`]), in parallel.
-/// The record's `reason` says that a subset was used, its size and what was refined.
+/// The record's `reason` says that a subset was used, its size and what was refined;
+/// its `subset` says how many basins were refined.
 pub(crate) fn promote(
     fitter: &Fitter<'_>,
     space: &SearchSpace,
@@ -314,6 +316,9 @@ pub(crate) fn promote(
         })
         .collect();
     record.local_evaluations += full.iter().flatten().map(|s| s.nfev).sum::<usize>();
+    if let Some(s) = record.subset.as_mut() {
+        s.full_refinements = best.len();
+    }
     let note = format!(
         "search on the {}; {} basins there, the best {} refined on every point",
         subset.describe(),

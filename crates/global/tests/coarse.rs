@@ -8,7 +8,9 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use homodyne_global::{CmaesOptions, CoarseSubset, Plan, Preset, SearchSpace, Trigger};
+use homodyne_global::{
+    CmaesOptions, CoarseSubset, FULL_REFINEMENTS, Plan, Preset, SearchSpace, Trigger,
+};
 use homodyne_model::params::AnalysisMode;
 use homodyne_nlsq::{CoarseOptions, Fitter, NlsqOptions, NlsqResult, initial_values};
 
@@ -106,6 +108,15 @@ pub fn compare(case: &Case, plan: &Plan, subset: &NlsqOptions) -> String {
     );
     assert!(!rf.reason.contains("coarse subset"), "{}", rf.reason);
     assert!(rc.reason.contains("coarse subset"), "{}", rc.reason);
+    // The typed record says the same: the subset's stride and sizes, basins refined.
+    assert_eq!(rf.subset, None);
+    let sub = rc.subset.as_ref().expect("the record names the subset");
+    assert!(rc.reason.contains(&format!(
+        "every {}th frame): {} of {} points",
+        sub.stride, sub.n_points, sub.n_points_full
+    )));
+    assert_eq!(sub.n_points_full, full.n_points);
+    assert!(sub.full_refinements >= 1 && sub.full_refinements <= FULL_REFINEMENTS);
     assert!(
         coarse
             .recovery_actions
@@ -181,6 +192,24 @@ fn subset_plan_follows_the_coarse_options() {
     let mut lags = [false; 150];
     s.pairs.iter().for_each(|(i, j)| lags[j - i] = true);
     assert!(lags[1..].iter().all(|&l| l));
+    // The local fit's coarse stage plans the same subset.
+    let local = Fitter::new(
+        &case.experiment,
+        case.c2.view(),
+        None,
+        &initial,
+        &bounds,
+        &subset_options(50_000, 20_000),
+    )
+    .unwrap()
+    .fit();
+    let stage = local
+        .coarse_stage
+        .expect("the local fit ran its coarse stage");
+    assert_eq!(
+        (stage.stride, stage.n_points, stage.n_points_full),
+        (s.stride, s.n_points, s.n_points_full)
+    );
     // A target near the data size gains nothing: declined.
     assert!(
         CoarseSubset::plan(f.problem(), &subset_options(50_000, 80_000).coarse)

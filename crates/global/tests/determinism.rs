@@ -63,6 +63,8 @@ fn assert_same(plan: &Plan, what: &str) {
     assert_eq!(f1.1, f2.1, "{what}: basins differ");
     assert_eq!(f1.2, f2.2, "{what}: counts differ");
     let rec = one.global_search.as_ref().unwrap();
+    // Small data: every point throughout.
+    assert_eq!(rec.subset, None);
     println!(
         "{what}: {} basins, cost {:.6e}, {} evaluations, physical {:?}",
         rec.basins.len(),

@@ -26,6 +26,11 @@
 //! the curved valleys of the shear parameters (`gamma_dot_t0 ~ -gamma_dot_t_offset` with
 //! `beta ~ 0`) that poor starts run into.
 //!
+//! The selection is public so that a global search (crate `homodyne-global`) can screen
+//! and solve from its starts on the same subset: [`CoarseSubset::plan`] plans it for a
+//! prepared [`Problem`] exactly as [`crate::Fitter`] does, and [`Subset`] is the
+//! objective restricted to it.
+//!
 //! Rejected alternatives, measured: frames averaged in blocks (g2 at block centres is
 //! not the block mean of g2 where the shear term oscillates within a few frames, which
 //! biases the coarse optimum); both times on a coarse grid plus a band of small lags
@@ -62,10 +67,12 @@ pub struct CoarseStage {
     pub termination: Termination,
 }
 
-/// The subset of time pairs of the coarse objective and its stride.
+/// The subset of time pairs of the coarse objective and its stride ([`plan`]).
 #[derive(Debug, Clone)]
-pub(crate) struct CoarsePairs {
+pub struct CoarsePairs {
+    /// Frames between the grid times whose pairs are kept.
     pub stride: usize,
+    /// The pairs kept (`i < j`, canonical order).
     pub pairs: TimePairs,
 }
 
@@ -95,7 +102,7 @@ fn select_pairs(n_t: usize, stride: usize) -> TimePairs {
 /// The coarse objective takes one residual per pair, the upper triangle's, even when the
 /// full objective counts both triangles: `pair_points` is the number of pairs times
 /// angles that enter (`n_points`, or half of it for both triangles).
-pub(crate) fn plan(
+pub fn plan(
     n_t: usize,
     n_points: usize,
     pair_points: usize,
@@ -120,10 +127,80 @@ pub(crate) fn plan(
     })
 }
 
+/// The pairs pair counts are planned on: the full objective's points, or half of them
+/// when it counts both triangles (the subset takes one residual per pair).
+fn pair_points(problem: &Problem<'_>) -> usize {
+    match problem.triangles() {
+        Triangles::Upper => problem.n_points(),
+        Triangles::Both => problem.n_points() / 2,
+    }
+}
+
+/// The coarse subset of a prepared problem, as [`crate::Fitter`] plans its coarse stage:
+/// the pairs of [`plan`] with the points they hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoarseSubset {
+    /// Frames between the grid times whose pairs are kept.
+    pub stride: usize,
+    /// The pairs kept (`i < j`, canonical order).
+    pub pairs: TimePairs,
+    /// Points of the subset objective (finite data, valid sigma).
+    pub n_points: usize,
+    /// Points of the full objective.
+    pub n_points_full: usize,
+}
+
+impl CoarseSubset {
+    /// The subset for `problem` under `options`, or `None` when the stage does not apply
+    /// ([`plan`] declines: disabled, at most `min_points` points, or no stride gains a
+    /// factor 4) or the subset would not hold more points than there are parameters.
+    pub fn plan(problem: &Problem<'_>, options: &CoarseOptions) -> Result<Option<Self>, NlsqError> {
+        let n_t = problem.experiment().n_t();
+        let Some(CoarsePairs { stride, pairs }) =
+            plan(n_t, problem.n_points(), pair_points(problem), options)
+        else {
+            return Ok(None);
+        };
+        let n_points = count(&Subset {
+            problem,
+            pairs: &pairs,
+        })?;
+        if n_points <= problem.layout().n_params() {
+            return Ok(None);
+        }
+        Ok(Some(CoarseSubset {
+            stride,
+            pairs,
+            n_points,
+            n_points_full: problem.n_points(),
+        }))
+    }
+
+    /// One line for reports: stride and sizes.
+    pub fn describe(&self) -> String {
+        format!(
+            "coarse subset of the time pairs (every pair with a time on the grid of every \
+             {}th frame): {} of {} points",
+            self.stride, self.n_points, self.n_points_full
+        )
+    }
+
+    /// `problem`'s objective restricted to the subset (`problem` is the one it was
+    /// planned for).
+    pub fn objective<'p, 'a>(&'p self, problem: &'p Problem<'a>) -> Subset<'p, 'a> {
+        Subset {
+            problem,
+            pairs: &self.pairs,
+        }
+    }
+}
+
 /// A problem's objective restricted to a list of time pairs, one residual (the upper
 /// triangle's) per pair and angle (same data, sigma, layout and loss).
-pub(crate) struct Subset<'p, 'a> {
+pub struct Subset<'p, 'a> {
+    /// The full objective.
     pub problem: &'p Problem<'a>,
+    /// The pairs kept.
     pub pairs: &'p TimePairs,
 }
 
@@ -188,7 +265,7 @@ impl Objective for Subset<'_, '_> {
 }
 
 /// Count points of the subset (finite data, valid sigma).
-pub(crate) fn count(subset: &Subset<'_, '_>) -> Result<usize, NlsqError> {
+pub fn count(subset: &Subset<'_, '_>) -> Result<usize, NlsqError> {
     Ok(normal::count_points(
         &subset.problem.data(),
         &subset.points(),

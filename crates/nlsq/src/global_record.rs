@@ -55,6 +55,23 @@ pub struct CmaesRecord {
     pub stop: String,
 }
 
+/// The coarse subset of the time pairs a global search on large data screened, evolved
+/// and solved from its starts on ([`crate::CoarseSubset`], planned by the coarse options
+/// as the local fit's coarse stage is); the best basins found there were then refined on
+/// every point.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct SearchSubset {
+    /// Frames between the grid times whose pairs were kept (every pair with a time on
+    /// the grid of every `stride`-th frame).
+    pub stride: usize,
+    /// Points of the subset objective.
+    pub n_points: usize,
+    /// Points of the full objective.
+    pub n_points_full: usize,
+    /// Basins of the subset refined on every point (0 when none was).
+    pub full_refinements: usize,
+}
+
 /// What a global search did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GlobalSearchRecord {
@@ -82,6 +99,9 @@ pub struct GlobalSearchRecord {
     pub layers: Vec<LayerAction>,
     /// CMA-ES details when it ran.
     pub cmaes: Option<CmaesRecord>,
+    /// The coarse subset of the time pairs the search worked on (large data); `None`
+    /// when it worked on every point.
+    pub subset: Option<SearchSubset>,
     /// Seconds spent in the search (local refinements included).
     pub seconds: f64,
 }

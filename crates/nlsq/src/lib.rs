@@ -25,7 +25,7 @@
 
 mod auto_scaling;
 mod bounds;
-mod coarse;
+pub mod coarse;
 mod covariance;
 mod error;
 mod fit;
@@ -44,10 +44,10 @@ mod strategy;
 
 pub use auto_scaling::{PerAngleScaling, fit_checked, per_angle_scaling};
 pub use bounds::ParameterBounds;
-pub use coarse::CoarseStage;
+pub use coarse::{CoarseStage, CoarseSubset};
 pub use error::NlsqError;
 pub use fit::{Fitter, fit, per_angle_names};
-pub use global_record::{Basin, CmaesRecord, GlobalSearchRecord, LayerAction};
+pub use global_record::{Basin, CmaesRecord, GlobalSearchRecord, LayerAction, SearchSubset};
 pub use identifiability::{Combination, Degeneracy, WEAK_EIGENVALUE};
 pub use init::{InitialValues, initial_values, initial_values_from_space};
 pub use loss::{Loss, RobustLoss};
