@@ -176,6 +176,7 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
         memory_fraction: n.memory_fraction,
         memory_limit_gb: n.memory_threshold_gb,
         sigma: nlsq_sigma(n.sigma)?,
+        profile: profile_setting(&n.profile_intervals)?,
         ..NlsqOptions::default()
     };
     let strategy = n
@@ -192,6 +193,21 @@ pub fn nlsq_options(loaded: &Loaded, overrides: &Overrides) -> Result<NlsqOption
         opts.strategy = Some(s.parse().map_err(|e| invalid!("{key}: {e}"))?);
     }
     Ok(opts)
+}
+
+/// `optimization.nlsq.profile_intervals`: `auto`, `true` / `false` (YAML booleans or
+/// strings).
+fn profile_setting(v: &serde_json::Value) -> Result<homodyne_nlsq::ProfileSetting> {
+    use homodyne_nlsq::ProfileSetting;
+    match v {
+        serde_json::Value::Bool(true) => Ok(ProfileSetting::Always),
+        serde_json::Value::Bool(false) => Ok(ProfileSetting::Never),
+        serde_json::Value::String(s) => ProfileSetting::parse(s)
+            .map_err(|e| invalid!("optimization.nlsq.profile_intervals: {e}")),
+        other => Err(invalid!(
+            "optimization.nlsq.profile_intervals: {other} (expected auto | true | false)"
+        )),
+    }
 }
 
 /// `optimization.nlsq.sigma`: measured from the data (`"estimate"`, the default) or one

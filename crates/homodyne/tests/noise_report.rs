@@ -2,30 +2,11 @@
 //! the bundled example (an APS file: half matrices, noise 0.01) is symmetric, so each
 //! measurement counts once; sigma is measured per angle by default, or configured.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{config_path, example_with};
 use homodyne::nlsq::{PointsCounted, SigmaMethod};
 use homodyne::{Analysis, Overrides, Silent};
-
-fn config_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/example_laminar.yaml")
-}
-
-/// The example's configuration with `extra` lines added to `optimization.nlsq`.
-fn example_with(extra: &str) -> Analysis {
-    let path = config_path();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let anchor = "    loss: \"linear\"\n";
-    assert!(text.contains(anchor));
-    let text = text.replacen(anchor, &format!("{anchor}{extra}"), 1);
-    let loaded = homodyne::config::load_str(
-        &text,
-        homodyne::config::Format::Yaml,
-        &path.to_string_lossy(),
-    )
-    .unwrap();
-    Analysis::from_loaded(loaded, &path, Overrides::default())
-}
 
 #[test]
 fn estimated_sigma_and_unique_pairs_are_used_and_reported() {

@@ -297,13 +297,22 @@ pub fn parameters_json(result: &NlsqResult, stamp: &str) -> Value {
     params.insert("contrast".into(), entry(result.contrast_mean()));
     params.insert("offset".into(), entry(result.offset_mean()));
     for (k, name) in result.physical_names().iter().enumerate() {
-        params.insert(
-            name.to_string(),
-            entry(Estimate {
-                value: result.physical[k],
-                uncertainty: result.physical_uncertainty[k],
-            }),
-        );
+        let mut e = entry(Estimate {
+            value: result.physical[k],
+            uncertainty: result.physical_uncertainty[k],
+        });
+        // Profile-likelihood intervals where computed; where chi^2 is not quadratic the
+        // uncertainty above is the wider 68 % side.
+        if let Some(p) = result.profile.iter().find(|p| p.name == *name) {
+            e["uncertainty_method"] = json!(if p.quadratic {
+                "covariance (confirmed by the profile likelihood)"
+            } else {
+                "profile likelihood (wider 68% side)"
+            });
+            e["interval_68"] = json!([num(p.one_sigma.lower), num(p.one_sigma.upper)]);
+            e["interval_99_7"] = json!([num(p.three_sigma.lower), num(p.three_sigma.upper)]);
+        }
+        params.insert(name.to_string(), e);
     }
     json!({
         "timestamp": stamp,
@@ -408,6 +417,17 @@ fn convergence_metrics_json(result: &NlsqResult) -> Value {
             })).collect::<Vec<_>>(),
         },
         "doubts": result.doubts(),
+        "profile_likelihood": result.profile.iter().map(|p| json!({
+            "parameter": p.name,
+            "value": num(p.value),
+            "covariance_sigma": num(p.covariance_sigma),
+            "quadratic": p.quadratic,
+            "interval_68": [num(p.one_sigma.lower), num(p.one_sigma.upper)],
+            "interval_68_at_bounds": [p.one_sigma.lower_at_bound, p.one_sigma.upper_at_bound],
+            "interval_99_7": [num(p.three_sigma.lower), num(p.three_sigma.upper)],
+            "interval_99_7_at_bounds": [p.three_sigma.lower_at_bound, p.three_sigma.upper_at_bound],
+            "constrained_solves": p.solves,
+        })).collect::<Vec<_>>(),
         "global_search": result.global_search.as_ref().map(|g| serde_json::to_value(g).unwrap_or(Value::Null)),
     })
 }
@@ -746,8 +766,20 @@ pub fn summary_table(result: &NlsqResult) -> String {
         ));
     }
     for (k, name) in result.physical_names().iter().enumerate() {
+        // A non-quadratic profile: its 68 % interval, which the uncertainty summarises.
+        let interval = result
+            .profile
+            .iter()
+            .find(|p| p.name == *name && !p.quadratic)
+            .map(|p| {
+                format!(
+                    "   68% [{:.4e}, {:.4e}] (profile)",
+                    p.one_sigma.lower, p.one_sigma.upper
+                )
+            })
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{:<22} {:>16.6e} {:>14.3e}\n",
+            "{:<22} {:>16.6e} {:>14.3e}{interval}\n",
             name, result.physical[k], result.physical_uncertainty[k]
         ));
     }

@@ -700,7 +700,6 @@ impl<'a> Fitter<'a> {
             result.physical_uncertainty[j] = u;
             result.uncertainties[2 * n_phi + j] = u;
             result.fitted_uncertainties[k] = u;
-            warn!("{}", iv.message());
         }
         let weak: Vec<&str> = intervals
             .iter()

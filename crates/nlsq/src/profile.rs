@@ -57,8 +57,11 @@ impl ProfileSetting {
 /// Data size up to which [`ProfileSetting::Auto`] profiles every free physical parameter.
 pub const PROFILE_AUTO_MAX_POINTS: usize = 2_000_000;
 
-/// A side width within this factor of the covariance's prediction counts as quadratic.
+/// A 68 % side width within this factor of the covariance's sigma counts as quadratic.
 const QUADRATIC_RATIO: f64 = 1.3;
+/// A 99.7 % side width within this factor of 3 sigma counts as quadratic (the tails of
+/// a nearly quadratic chi^2 drift further).
+const QUADRATIC_RATIO_3: f64 = 1.5;
 /// A 68 % side width beyond this factor of sigma (away from a bound) means the
 /// covariance misstates the parameter's uncertainty badly: weakly identified.
 pub const WEAK_RATIO: f64 = 3.0;
@@ -96,8 +99,9 @@ pub struct ProfileInterval {
     pub three_sigma: ProfileBracket,
     /// The covariance's standard deviation.
     pub covariance_sigma: f64,
-    /// Every side agrees with the covariance's `sigma` / `3 sigma` within 30 % (or is
-    /// cut by a bound closer than that): the covariance describes this parameter.
+    /// Every side agrees with the covariance's `sigma` within 30 % and `3 sigma` within
+    /// 50 % (or is cut by a bound closer than that): the covariance describes this
+    /// parameter.
     pub quadratic: bool,
     /// Constrained solves used.
     pub solves: usize,
@@ -518,13 +522,13 @@ pub(crate) fn intervals<O: Objective + ?Sized>(
             upper_at_bound: hi.crossings[level].at_bound,
         };
         // A bound closer than the expected crossing cuts the side short.
-        let agrees = |c: &Crossing, expected: f64| {
-            c.width <= expected * QUADRATIC_RATIO
-                && (c.at_bound || c.width >= expected / QUADRATIC_RATIO)
+        let agrees = |c: &Crossing, expected: f64, ratio: f64| {
+            c.width <= expected * ratio && (c.at_bound || c.width >= expected / ratio)
         };
-        let quadratic = [lo, hi]
-            .iter()
-            .all(|s| agrees(&s.crossings[0], sigma) && agrees(&s.crossings[1], 3.0 * sigma));
+        let quadratic = [lo, hi].iter().all(|s| {
+            agrees(&s.crossings[0], sigma, QUADRATIC_RATIO)
+                && agrees(&s.crossings[1], 3.0 * sigma, QUADRATIC_RATIO_3)
+        });
         let interval = ProfileInterval {
             name: name.clone(),
             value,

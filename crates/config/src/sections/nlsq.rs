@@ -40,6 +40,12 @@ section! {
         /// ends poor), `off`, `multi_start` or `cmaes` (always). `multi_start.enable` /
         /// `cmaes.enable: true` run the configured search whatever this says.
         pub global_search: String = "auto".into(),
+        /// Profile-likelihood intervals of the physical parameters (not a key of the
+        /// original program): `auto` (every free physical parameter on data of at most
+        /// 2 M points, on larger data those named by an identifiability doubt), `true`
+        /// (always) or `false` (the covariance alone). Where chi^2 is not quadratic in a
+        /// parameter, its profile interval replaces the covariance's sigma.
+        pub profile_intervals: serde_json::Value = serde_json::Value::String("auto".into()),
         /// Per-parameter x scale (`null` = automatic).
         pub x_scale_map: Option<BTreeMap<String, f64>> = None,
         /// Global x scale ("jac" or a number).

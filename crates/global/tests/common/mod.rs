@@ -119,15 +119,15 @@ pub fn fit_from_midpoints(case: &Case, plan: &Plan) -> NlsqResult {
 }
 
 /// Largest |fitted - truth| / sigma over the physical parameters (inf when a sigma is
-/// not finite and positive); for a parameter with a non-quadratic profile, in units of
-/// its profile interval's side towards the truth.
+/// not finite and positive); for a profiled parameter, read off its profile intervals
+/// on the side towards the truth ([`homodyne_nlsq::ProfileInterval::z`]).
 pub fn worst_z(r: &NlsqResult, truth: &[f64]) -> (f64, String) {
     let mut worst = (0.0, String::new());
     for (k, name) in r.physical_names().iter().enumerate() {
         let (v, s) = (r.physical[k], r.physical_uncertainty[k]);
-        // Where chi^2 is not quadratic the profile interval is the error bar: the side
-        // towards the truth.
-        let profile = r.profile.iter().find(|p| p.name == *name && !p.quadratic);
+        // Where the profile likelihood was computed, its intervals (68 % and 99.7 %, as
+        // parameters.json reports them) are the error bars: the side towards the truth.
+        let profile = r.profile.iter().find(|p| p.name == *name);
         let z = if let Some(p) = profile {
             p.z(truth[k])
         } else if s > 0.0 && s.is_finite() {
