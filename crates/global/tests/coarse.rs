@@ -17,29 +17,8 @@ use homodyne_nlsq::{CoarseOptions, Fitter, NlsqOptions, NlsqResult, initial_valu
 const TRUTH: [f64; 7] = [3e4, -0.9, 80.0, 1.2e-3, -0.25, 0.0, -3.0];
 
 fn search(case: &Case, plan: &Plan, options: &NlsqOptions) -> (NlsqResult, f64) {
-    let bounds = wide_bounds();
-    let initial = initial_values(
-        &case.experiment,
-        case.c2.view(),
-        AnalysisMode::LaminarFlow,
-        None,
-        None,
-        &bounds,
-    )
-    .unwrap();
     let t = Instant::now();
-    let r = homodyne_global::fit(
-        &case.experiment,
-        case.c2.view(),
-        None,
-        &initial,
-        &bounds,
-        options,
-        plan,
-        None,
-        &|m| println!("phase: {m}"),
-    )
-    .unwrap();
+    let r = search_from_midpoints(case, &wide_bounds(), options, plan, &print_phase);
     (r, t.elapsed().as_secs_f64())
 }
 

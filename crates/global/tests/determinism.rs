@@ -23,12 +23,23 @@ fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Everything the search decides, as bits: values, cost, basins (cost, chi^2, vector,
-/// members), evaluations.
+/// Everything the search decides, as bits: values, cost, error bars, basins (cost,
+/// chi^2, vector, members), evaluations.
 fn fingerprint(r: &NlsqResult) -> (Vec<u64>, Vec<Vec<u64>>, Vec<usize>) {
     let mut head = bits(&r.physical);
     head.extend(bits(&[r.cost, r.chi_squared]));
     head.extend(bits(&r.fitted_vector));
+    // The error bars too: covariance, and the profile intervals solved in parallel.
+    head.extend(bits(&r.physical_uncertainty));
+    assert!(!r.profile.is_empty(), "the profile intervals ran");
+    for p in &r.profile {
+        head.extend(bits(&[
+            p.one_sigma.lower,
+            p.one_sigma.upper,
+            p.three_sigma.lower,
+            p.three_sigma.upper,
+        ]));
+    }
     let rec = r.global_search.as_ref().expect("the search ran");
     let basins = rec
         .basins

@@ -92,16 +92,27 @@ pub fn wide_bounds() -> ParameterBounds {
     b
 }
 
-/// The default configuration from `values: null`.
+/// The default configuration from `values: null`, with the wide bounds.
 pub fn fit_from_midpoints(case: &Case, plan: &Plan) -> NlsqResult {
-    let bounds = wide_bounds();
+    search_from_midpoints(case, &wide_bounds(), &NlsqOptions::default(), plan, &|_| {})
+}
+
+/// `homodyne_global::fit` from the bound midpoints of `bounds` (`values: null`), the
+/// phases reported to `phase`.
+pub fn search_from_midpoints(
+    case: &Case,
+    bounds: &ParameterBounds,
+    options: &NlsqOptions,
+    plan: &Plan,
+    phase: &dyn Fn(&str),
+) -> NlsqResult {
     let initial = initial_values(
         &case.experiment,
         case.c2.view(),
         AnalysisMode::LaminarFlow,
         None,
         None,
-        &bounds,
+        bounds,
     )
     .unwrap();
     homodyne_global::fit(
@@ -109,13 +120,18 @@ pub fn fit_from_midpoints(case: &Case, plan: &Plan) -> NlsqResult {
         case.c2.view(),
         None,
         &initial,
-        &bounds,
-        &NlsqOptions::default(),
+        bounds,
+        options,
         plan,
         None,
-        &|_| {},
+        phase,
     )
     .unwrap()
+}
+
+/// Print a search's phases.
+pub fn print_phase(m: &str) {
+    println!("phase: {m}");
 }
 
 /// Largest |fitted - truth| / sigma over the physical parameters (inf when a sigma is
