@@ -17,7 +17,7 @@ use ndarray::ArrayView3;
 use tracing::{debug, info, warn};
 
 use crate::bounds::ParameterBounds;
-use crate::coarse::{self, CoarsePairs, Subset};
+use crate::coarse::{self, CoarsePairs, CoarseSubset, Subset};
 use crate::covariance::{self, map_covariance, per_angle_map};
 use crate::error::NlsqError;
 use crate::identifiability;
@@ -173,27 +173,19 @@ impl<'a> Fitter<'a> {
             RobustLoss::new(options.loss, options.f_scale),
             chunks,
         )?;
-        let pair_points = match objective.points {
-            PointsCounted::UniquePairs => problem.n_points(),
-            PointsCounted::BothTriangles => problem.n_points() / 2,
-        };
-        let coarse = match coarse::plan(n_t, problem.n_points(), pair_points, &options.coarse) {
-            Some(plan) => {
-                let subset = Subset {
-                    problem: &problem,
-                    pairs: &plan.pairs,
-                };
-                let n = coarse::count(&subset)?;
-                info!(
-                    stride = plan.stride,
-                    points = n,
-                    of = problem.n_points(),
-                    "nlsq coarse stage"
-                );
-                (n > problem.layout().n_params()).then_some((plan, n))
-            }
-            None => None,
-        };
+        let coarse = CoarseSubset::plan(&problem, &options.coarse)?.map(|s| {
+            info!(
+                stride = s.stride,
+                points = s.n_points,
+                of = s.n_points_full,
+                "nlsq coarse stage"
+            );
+            let pairs = CoarsePairs {
+                stride: s.stride,
+                pairs: s.pairs,
+            };
+            (pairs, s.n_points)
+        });
         Ok(Fitter {
             coarse,
             problem,
