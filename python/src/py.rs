@@ -991,6 +991,24 @@ impl PyNlsqResult {
     fn degrees_of_freedom(&self) -> usize {
         self.inner.degrees_of_freedom
     }
+    /// Profile-likelihood intervals of the profiled physical parameters, by name:
+    /// `{"value", "covariance_sigma", "quadratic", "interval_68": (lo, hi),
+    /// "interval_99_7": (lo, hi)}` (as `parameters.json` writes them; empty when
+    /// `optimization.nlsq.profile_intervals` is off).
+    #[getter]
+    fn profile_intervals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for p in &self.inner.profile {
+            let d = PyDict::new(py);
+            d.set_item("value", p.value)?;
+            d.set_item("covariance_sigma", p.covariance_sigma)?;
+            d.set_item("quadratic", p.quadratic)?;
+            d.set_item("interval_68", (p.one_sigma.lower, p.one_sigma.upper))?;
+            d.set_item("interval_99_7", (p.three_sigma.lower, p.three_sigma.upper))?;
+            out.set_item(&p.name, d)?;
+        }
+        Ok(out)
+    }
     /// Why this fit is doubtful (empty for a sound fit).
     #[getter]
     fn doubts(&self) -> Vec<String> {

@@ -50,6 +50,16 @@ def test_fit_equals_the_cli_parameters_json(tmp_path, run_cli, example, data):
     assert close(fit.reduced_chi_squared, cli["reduced_chi_squared"])
     assert fit.convergence_status == cli["convergence_status"]
     assert fit.quality_flag == "good"
+    # Profile-likelihood intervals, as parameters.json writes them.
+    assert set(fit.profile_intervals) == {
+        name for name, entry in cli["parameters"].items() if "interval_68" in entry
+    }
+    assert "D0" in fit.profile_intervals
+    for name, p in fit.profile_intervals.items():
+        entry = cli["parameters"][name]
+        assert close(p["interval_68"][0], entry["interval_68"][0]), name
+        assert close(p["interval_99_7"][1], entry["interval_99_7"][1]), name
+        assert p["interval_99_7"][0] <= p["interval_68"][0] < p["value"] < p["interval_68"][1]
     n = len(fit.parameter_names)
     assert fit.covariance.shape == (n, n)
     assert fit.parameter_values.shape == (n,)
