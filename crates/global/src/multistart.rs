@@ -347,51 +347,30 @@ pub(crate) fn finish(
     let layout = problem.layout();
     let names = layout.names();
     let p = problem.n_params();
-    let mut order: Vec<usize> = (0..solutions.len())
-        .filter(|&i| {
-            solutions[i]
-                .as_ref()
-                .is_some_and(|s| s.equations.cost.is_finite())
-        })
-        .collect();
-    let cost = |i: usize| {
-        solutions[i]
-            .as_ref()
-            .map_or(f64::INFINITY, |s| s.equations.cost)
-    };
-    order.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(a.cmp(&b)));
-    let Some(&best) = order.first() else {
+    let clusters = cluster(layout, space, &solutions, threshold);
+    let Some(&(best, _)) = clusters.first() else {
         return Err(NlsqError::Option {
             name: "global search",
             message: "no local solve succeeded from any start".into(),
         });
     };
-    let mut basins: Vec<(Basin, Vec<f64>)> = Vec::new();
-    for &i in &order {
-        let s = solutions[i].as_ref().expect("filtered");
-        let phys = layout.decode(&s.x).physical;
-        if let Some((b, _)) = basins
-            .iter_mut()
-            .find(|(_, bp)| space.distance(bp, &phys) < threshold)
-        {
-            b.members += 1;
-            continue;
-        }
-        let dof = s.equations.n_points.saturating_sub(p).max(1);
-        basins.push((
+    let basins: Vec<Basin> = clusters
+        .iter()
+        .map(|&(i, members)| {
+            let s = solutions[i].as_ref().expect("a basin's solution");
+            let dof = s.equations.n_points.saturating_sub(p).max(1);
             Basin {
                 cost: s.equations.cost,
                 chi_squared: s.equations.chi2,
                 reduced_chi_squared: s.equations.chi2 / dof as f64,
                 names: names.clone(),
                 parameters: s.x.clone(),
-                members: 1,
+                members,
                 converged: s.termination.converged(),
-            },
-            phys,
-        ));
-    }
-    record.basins = basins.into_iter().map(|(b, _)| b).collect();
+            }
+        })
+        .collect();
+    record.basins = basins;
     record.chosen_basin = 0;
     record.seconds = started.elapsed().as_secs_f64();
     let sol = solutions[best].clone().expect("best exists");
