@@ -15,7 +15,12 @@
 //! covariance's linear profile path: for a quadratic chi^2 one constrained solve
 //! confirms it. Otherwise the side is bracketed and interpolated on `sqrt(delta chi^2)`
 //! (linear in the step for a quadratic profile), each solve warm-started from the
-//! nearest profile point already solved, so the path follows a curved valley. The sides
+//! lowest-cost of the profile points already solved and the path extrapolated through
+//! the two nearest inside, so the path follows a curved valley. A crossing that looks
+//! like a cliff is solved once more from its inner neighbour's continuation before it
+//! is believed (a solve started far off the valley can settle in another, distant
+//! minimum and fake a cliff), and an interpolation that keeps the same outer end three
+//! times bisects instead. The sides
 //! are independent solves, run in parallel in a fixed order (bit-identical for any
 //! thread count).
 
@@ -245,6 +250,8 @@ type Point = (f64, f64);
 struct Crossing {
     width: f64,
     at_bound: bool,
+    /// Found within tolerance or at the bound (not read off an unfinished bracket).
+    settled: bool,
 }
 
 /// What one side of a profile found.
@@ -284,6 +291,8 @@ struct SideSearch<'a, 'o, O: Objective + ?Sized> {
     slope: Vec<f64>,
     room: f64,
     solved: Vec<(f64, f64, Vec<f64>)>,
+    /// Constrained solves made (a step solved twice counts twice).
+    solves: usize,
     lowest: f64,
 }
 
@@ -304,6 +313,9 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
             .collect();
         let mut candidates = vec![drop_entry(&predicted, k), drop_entry(at.x, k)];
         candidates.extend(self.solved.iter().map(|s| s.2.clone()));
+        if let Some(c) = self.continuation(h) {
+            candidates.push(c);
+        }
         let mut start = None;
         for c in candidates {
             let cost = pinned.cost(&c)?.cost;
@@ -319,9 +331,44 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
             (sol.equations.cost, sol.x)
         };
         let delta = (cost - at.cost) / at.scale;
+        self.solves += 1;
         self.lowest = self.lowest.min(delta);
+        // The profile is a minimum: of two solves at one step the lower one stands.
+        if let Some(s) = self.solved.iter_mut().find(|s| s.0 == h) {
+            if delta < s.1 {
+                *s = (h, delta, y);
+            }
+            return Ok(s.1);
+        }
         self.solved.push((h, delta, y));
         Ok(delta)
+    }
+
+    /// The path extrapolated to step `h` through the two solved points (the fit at step
+    /// 0 included) nearest below it, clamped to the bounds: where the valley's other
+    /// variables move as fast as the pinned one (`gamma_dot_t_offset` trading against
+    /// `gamma_dot_t0`), the nearest solved point alone starts far off the valley, and
+    /// the solve may settle in a distant local minimum.
+    fn continuation(&self, h: f64) -> Option<Vec<f64>> {
+        let at_fit = drop_entry(self.at.x, self.k);
+        let mut below: Vec<(f64, &[f64])> = self
+            .solved
+            .iter()
+            .filter(|s| s.0 < h)
+            .map(|s| (s.0, s.2.as_slice()))
+            .collect();
+        below.push((0.0, &at_fit));
+        below.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (&(h1, y1), &(h0, y0)) = (below.first()?, below.get(1)?);
+        if h1 <= h0 || y1.is_empty() {
+            return None;
+        }
+        let t = (h - h1) / (h1 - h0);
+        Some(
+            (0..y1.len())
+                .map(|i| (y1[i] + t * (y1[i] - y0[i])).clamp(self.lb[i], self.ub[i]))
+                .collect(),
+        )
     }
 
     /// The first crossing of `level` outwards among the solved points: the smallest
@@ -343,25 +390,32 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
         (below, above)
     }
 
+    /// The crossing of `level` read off the solved points: interpolated within the
+    /// bracket, else extrapolated from its one end.
+    fn estimate(&self, level: f64) -> Option<f64> {
+        Some(match self.bracket(level) {
+            (Some(b), Some(a)) => interpolate(level, b, a),
+            (Some(b), None) => b.0,
+            (None, Some(a)) => a.0 * (level / a.1).sqrt(),
+            (None, None) => return None,
+        })
+    }
+
     /// Where the profile crosses `level`, starting the search at step `guess`.
     fn crossing(&mut self, level: f64, guess: f64) -> Result<Crossing, NlsqError> {
         let room = self.room;
-        // sqrt(delta) is linear in the step for a quadratic profile.
-        let interpolate = |b: Point, a: Point| {
-            let (sb, sa, t) = (b.1.max(0.0).sqrt(), a.1.sqrt(), level.sqrt());
-            if sa > sb {
-                b.0 + (t - sb) * (a.0 - b.0) / (sa - sb)
-            } else {
-                a.0
-            }
-        };
         let mut h = guess.min(room);
+        // Steps re-solved as the outer end of a cliff, and the outer end of the last
+        // interpolation with how many interpolations in a row kept it.
+        let mut resolved: Vec<f64> = Vec::new();
+        let mut kept = (f64::NAN, 0usize);
         for _ in 0..MAX_SOLVES {
             let delta = self.solve_at(h)?;
             if (delta / level - 1.0).abs() < DELTA_TOLERANCE {
                 return Ok(Crossing {
                     width: (h * (level / delta.max(f64::MIN_POSITIVE)).sqrt()).min(room),
                     at_bound: false,
+                    settled: true,
                 });
             }
             h = match self.bracket(level) {
@@ -370,6 +424,7 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
                         return Ok(Crossing {
                             width: room,
                             at_bound: true,
+                            settled: true,
                         });
                     }
                     let grow = (level / b.1.max(0.0)).sqrt().clamp(1.5, 4.0);
@@ -378,31 +433,52 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
                 (None, Some(a)) => a.0 * (level / a.1).sqrt().clamp(0.25, 0.67),
                 (Some(b), Some(a)) => {
                     if a.0 - b.0 <= 0.02 * a.0 {
-                        break;
-                    }
-                    // Interpolation, or bisection where it would crawl along one end (a
-                    // cliff in the profile: the crossing is at its edge).
-                    let w = interpolate(b, a);
-                    let t = (w - b.0) / (a.0 - b.0);
-                    if (0.1..=0.9).contains(&t) {
-                        w
+                        // A cliff, or a solve that settled in another valley: the outer
+                        // end was solved from a start far from this one. Solve it once
+                        // more, continuing the path through the points just inside.
+                        if resolved.contains(&a.0) {
+                            break;
+                        }
+                        resolved.push(a.0);
+                        a.0
                     } else {
-                        0.5 * (a.0 + b.0)
+                        // Interpolation, or bisection where it would crawl along one end
+                        // (a cliff in the profile: the crossing is at its edge) or has
+                        // kept the same outer end twice (regula falsi stalling).
+                        kept = if kept.0 == a.0 {
+                            (a.0, kept.1 + 1)
+                        } else {
+                            (a.0, 1)
+                        };
+                        let w = interpolate(level, b, a);
+                        let t = (w - b.0) / (a.0 - b.0);
+                        if (0.1..=0.9).contains(&t) && kept.1 < 3 {
+                            w
+                        } else {
+                            kept.1 = 0;
+                            0.5 * (a.0 + b.0)
+                        }
                     }
                 }
                 (None, None) => unreachable!("a solve was recorded"),
             };
         }
-        let width = match self.bracket(level) {
-            (Some(b), Some(a)) => interpolate(b, a),
-            (Some(b), None) => b.0,
-            (None, Some(a)) => a.0 * (level / a.1).sqrt(),
-            (None, None) => h,
-        };
         Ok(Crossing {
-            width: width.min(room),
+            width: self.estimate(level).unwrap_or(h).min(room),
             at_bound: false,
+            settled: false,
         })
+    }
+}
+
+/// Where the profile crosses `level` between a point below it `b` and one above `a`:
+/// linear in `sqrt(delta)`, which is linear in the step for a quadratic profile.
+fn interpolate(level: f64, b: Point, a: Point) -> f64 {
+    let (sb, sa, t) = (b.1.max(0.0).sqrt(), a.1.sqrt(), level.sqrt());
+    if sa > sb {
+        b.0 + (t - sb) * (a.0 - b.0) / (sa - sb)
+    } else {
+        a.0
     }
 }
 
@@ -425,6 +501,7 @@ fn side<O: Objective + ?Sized>(
         let none = Crossing {
             width: 0.0,
             at_bound: true,
+            settled: true,
         };
         return Ok(Side {
             crossings: [none; 2],
@@ -452,6 +529,7 @@ fn side<O: Objective + ?Sized>(
             .collect(),
         room,
         solved: Vec::new(),
+        solves: 0,
         lowest: 0.0,
     };
     let unit = if sigma > 0.0 && sigma.is_finite() {
@@ -466,9 +544,25 @@ fn side<O: Objective + ?Sized>(
         // A quadratic profile crosses 9 at three times its 1-crossing.
         search.crossing(LEVELS[1], 3.0 * one.width.max(f64::MIN_POSITIVE))?
     };
+    // A 68 % crossing read off an unfinished bracket is read again off every point
+    // solved, the 99.7 % search's included (they narrow its bracket, or show that the
+    // first one's outer end was another valley's). A continuous profile crosses 1
+    // before 9: the 68 % side is at most the 99.7 % one (at a cliff the two estimates,
+    // read off different points, can otherwise cross by a fraction of a percent).
+    let width = if one.settled {
+        one.width
+    } else {
+        search
+            .estimate(LEVELS[0])
+            .map_or(one.width, |w| w.min(room))
+    };
+    let one = Crossing {
+        width: width.min(three.width),
+        ..one
+    };
     Ok(Side {
         crossings: [one, three],
-        solves: search.solved.len(),
+        solves: search.solves,
         lowest: search.lowest,
     })
 }
