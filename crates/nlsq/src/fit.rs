@@ -633,14 +633,51 @@ impl<'a> Fitter<'a> {
     /// it by more than a factor of 3, a failed `profile_likelihood` check (the fit is
     /// then at best `marginal`: the parameter is weakly identified). The covariance
     /// matrix stays the linearised one.
+    ///
+    /// A profile point below the fit's chi^2 (by more than 0.1 `s^2`) shows the fit
+    /// stopped short of its minimum: the fit is repeated from that point, and when it
+    /// ends lower it replaces `result` (a recovery action says so) and is profiled in
+    /// turn. A second such point is only reported.
     pub fn add_profile_intervals(&self, result: &mut NlsqResult) {
+        let Some(x) = self.profile_once(result) else {
+            return;
+        };
+        let refit = self.fit_from(&x);
+        if !(refit.converged() && refit.cost < result.cost) {
+            return;
+        }
+        let action = format!(
+            "profile_refit: a profile point had chi^2 lower than the fit's by {:.3} s^2; \
+             the fit was repeated from there (reduced chi^2 {:.6} -> {:.6})",
+            (result.cost - refit.cost) / (result.cost / result.degrees_of_freedom.max(1) as f64),
+            result.reduced_chi_squared,
+            refit.reduced_chi_squared
+        );
+        info!("{action}");
+        let mut refit = refit;
+        refit.iterations += result.iterations;
+        refit.nfev += result.nfev;
+        refit.njev += result.njev;
+        refit.execution_time += result.execution_time;
+        refit.scaling_decision = result.scaling_decision.take();
+        let mut actions = std::mem::take(&mut result.recovery_actions);
+        actions.push(action);
+        actions.append(&mut refit.recovery_actions);
+        refit.recovery_actions = actions;
+        *result = refit;
+        self.profile_once(result);
+    }
+
+    /// One round of [`Fitter::add_profile_intervals`]: the intervals of `result`, and the
+    /// profile point below its chi^2, if any.
+    fn profile_once(&self, result: &mut NlsqResult) -> Option<Vec<f64>> {
         let layout = self.problem.layout();
         if self.options.profile == ProfileSetting::Never
             || !result.converged()
             || !result.cost.is_finite()
             || result.fitted_names != layout.names()
         {
-            return;
+            return None;
         }
         let all = self.options.profile == ProfileSetting::Always
             || result.n_points <= PROFILE_AUTO_MAX_POINTS;
@@ -657,7 +694,7 @@ impl<'a> Fitter<'a> {
             })
             .collect();
         if which.is_empty() {
-            return;
+            return None;
         }
         let p = layout.n_params();
         let scale = if self.options.absolute_sigma {
@@ -667,7 +704,7 @@ impl<'a> Fitter<'a> {
         };
         let covariance: Vec<f64> = result.fitted_covariance.iter().flatten().copied().collect();
         if covariance.len() != p * p || !(scale > 0.0 && scale.is_finite()) {
-            return;
+            return None;
         }
         let started = Instant::now();
         let at = profile::Optimum {
@@ -680,7 +717,11 @@ impl<'a> Fitter<'a> {
         };
         let mut opts = self.solver_options();
         opts.polish_steps = opts.polish_steps.min(2);
-        let (intervals, warnings) = profile::intervals(&self.problem, &at, &which, &opts);
+        let profile::Profiles {
+            intervals,
+            warnings,
+            below_fit,
+        } = profile::intervals(&self.problem, &at, &which, &opts);
         let n_phi = layout.n_phi();
         for iv in intervals.iter().filter(|iv| !iv.quadratic) {
             let j = names
@@ -731,6 +772,7 @@ impl<'a> Fitter<'a> {
         );
         result.execution_time += started.elapsed().as_secs_f64();
         result.profile = intervals;
+        below_fit
     }
 
     /// Result when no attempt produced a solution: the start, chi^2 = inf, failed.

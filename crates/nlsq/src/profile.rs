@@ -260,6 +260,8 @@ struct Side {
     solves: usize,
     /// Lowest delta chi^2 / s^2 met (negative: the fit is not at the minimum).
     lowest: f64,
+    /// The full optimiser vector where `lowest` was met, when below the fit's chi^2.
+    below_fit: Option<Vec<f64>>,
 }
 
 /// Everything a side needs about the fit.
@@ -294,6 +296,8 @@ struct SideSearch<'a, 'o, O: Objective + ?Sized> {
     /// Constrained solves made (a step solved twice counts twice).
     solves: usize,
     lowest: f64,
+    /// The full vector of the lowest point below the fit's chi^2.
+    below_fit: Option<Vec<f64>>,
 }
 
 impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
@@ -332,7 +336,12 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
         };
         let delta = (cost - at.cost) / at.scale;
         self.solves += 1;
-        self.lowest = self.lowest.min(delta);
+        if delta < self.lowest {
+            self.lowest = delta;
+            let mut full = y.clone();
+            full.insert(k, pinned.value);
+            self.below_fit = Some(full);
+        }
         // The profile is a minimum: of two solves at one step the lower one stands.
         if let Some(s) = self.solved.iter_mut().find(|s| s.0 == h) {
             if delta < s.1 {
@@ -507,6 +516,7 @@ fn side<O: Objective + ?Sized>(
             crossings: [none; 2],
             solves: 0,
             lowest: 0.0,
+            below_fit: None,
         });
     }
     let mut search = SideSearch {
@@ -531,6 +541,7 @@ fn side<O: Objective + ?Sized>(
         solved: Vec::new(),
         solves: 0,
         lowest: 0.0,
+        below_fit: None,
     };
     let unit = if sigma > 0.0 && sigma.is_finite() {
         sigma
@@ -564,18 +575,29 @@ fn side<O: Objective + ?Sized>(
         crossings: [one, three],
         solves: search.solves,
         lowest: search.lowest,
+        below_fit: search.below_fit,
     })
 }
 
+/// What the profiles of a fit found.
+pub(crate) struct Profiles {
+    /// The intervals, in the order asked for.
+    pub intervals: Vec<ProfileInterval>,
+    /// Parameters not profiled, and a fit found not to be at its minimum.
+    pub warnings: Vec<String>,
+    /// The lowest profile point below the fit's chi^2 by more than the tolerance (full
+    /// optimiser vector): the fit is not at its minimum, and a fit from there is better.
+    pub below_fit: Option<Vec<f64>>,
+}
+
 /// Profile intervals of the optimiser variables `which` (`(index, name)`: the physical
-/// parameter's slot and name). Returns the intervals in `which`'s order and the
-/// warnings met (a lower chi^2 found while profiling: the fit is not at its minimum).
+/// parameter's slot and name), in `which`'s order ([`Profiles`]).
 pub(crate) fn intervals<O: Objective + ?Sized>(
     objective: &O,
     at: &Optimum<'_>,
     which: &[(usize, String)],
     options: &SolverOptions,
-) -> (Vec<ProfileInterval>, Vec<String>) {
+) -> Profiles {
     let jobs: Vec<(usize, f64)> = which
         .iter()
         .flat_map(|&(k, _)| [(k, -1.0), (k, 1.0)])
@@ -587,6 +609,13 @@ pub(crate) fn intervals<O: Objective + ?Sized>(
     let p = at.x.len();
     let mut out = Vec::new();
     let mut warnings = Vec::new();
+    // The lowest point below the fit over every side, the first in job order on ties.
+    let below_fit = sides
+        .iter()
+        .filter_map(|s| s.as_ref().ok())
+        .filter(|s| s.lowest < -DELTA_TOLERANCE)
+        .min_by(|a, b| a.lowest.total_cmp(&b.lowest))
+        .and_then(|s| s.below_fit.clone());
     for (n, (k, name)) in which.iter().enumerate() {
         let (lo, hi) = match (&sides[2 * n], &sides[2 * n + 1]) {
             (Ok(lo), Ok(hi)) => (lo, hi),
@@ -645,7 +674,11 @@ pub(crate) fn intervals<O: Objective + ?Sized>(
         );
         out.push(interval);
     }
-    (out, warnings)
+    Profiles {
+        intervals: out,
+        warnings,
+        below_fit,
+    }
 }
 
 #[cfg(test)]
@@ -720,7 +753,11 @@ mod tests {
             upper: &[10.0, 10.0],
         };
         let which = vec![(0, "a".to_string()), (1, "b".to_string())];
-        let (iv, warnings) = intervals(&q, &at, &which, &options());
+        let Profiles {
+            intervals: iv,
+            warnings,
+            ..
+        } = intervals(&q, &at, &which, &options());
         assert!(warnings.is_empty(), "{warnings:?}");
         for (i, v) in iv.iter().enumerate() {
             let s = cov[i * 2 + i].sqrt();
@@ -758,7 +795,7 @@ mod tests {
             upper: &[10.0],
         };
         // One variable: the pinned problem has none left; the profile is the cost.
-        let (iv, _) = intervals(&q, &at, &[(0, "a".into())], &options());
+        let iv = intervals(&q, &at, &[(0, "a".into())], &options()).intervals;
         let v = &iv[0];
         assert!(
             v.one_sigma.lower_at_bound && !v.one_sigma.upper_at_bound,
@@ -830,7 +867,11 @@ mod tests {
             upper: &[100.0, 100.0],
         };
         let which = vec![(0, "x".to_string()), (1, "y".to_string())];
-        let (iv, warnings) = intervals(&Rosenbrock, &at, &which, &options());
+        let Profiles {
+            intervals: iv,
+            warnings,
+            ..
+        } = intervals(&Rosenbrock, &at, &which, &options());
         assert!(warnings.is_empty(), "{warnings:?}");
         // x: the profile (x - 1)^2 is exactly quadratic.
         assert!(iv[0].quadratic, "{:?}", iv[0]);

@@ -190,3 +190,56 @@ fn profile_coverage_study() {
         failures.join("\n")
     );
 }
+
+/// Dataset 9 fitted from the truth stops short of its minimum (beta's profile finds a
+/// chi^2 lower by about 3 s^2): the fit is repeated from that profile point, ends lower,
+/// says so, and the profile of the new answer meets nothing below it.
+#[test]
+fn a_fit_short_of_its_minimum_is_repeated_from_the_profile() {
+    let case = coverage::coverage_case(9);
+    let r = coverage::fit_at_truth(&case);
+    let action = r
+        .recovery_actions
+        .iter()
+        .find(|a| a.starts_with("profile_refit"))
+        .unwrap_or_else(|| panic!("no refit: {:?}", r.recovery_actions));
+    assert!(action.contains("lower than the fit's"), "{action}");
+    assert!(r.converged(), "{:?}", r.convergence_status);
+    assert!(
+        !r.warnings.iter().any(|w| w.contains("not at its minimum")),
+        "{:?}",
+        r.warnings
+    );
+    // Without the profile the fit stays where it stopped, higher.
+    let bounds = coverage::wide_bounds();
+    let initial = homodyne_nlsq::initial_values(
+        &case.experiment,
+        case.c2.view(),
+        AnalysisMode::LaminarFlow,
+        Some(&case.physical),
+        None,
+        &bounds,
+    )
+    .unwrap();
+    let options = homodyne_nlsq::NlsqOptions {
+        profile: homodyne_nlsq::ProfileSetting::Never,
+        ..Default::default()
+    };
+    let plain = homodyne_nlsq::fit_checked(
+        &case.experiment,
+        case.c2.view(),
+        None,
+        &initial,
+        &bounds,
+        &options,
+        None,
+    )
+    .unwrap();
+    let scale = plain.cost / plain.degrees_of_freedom as f64;
+    assert!(
+        plain.cost - r.cost > 0.1 * scale,
+        "refit {} vs plain {}",
+        r.cost,
+        plain.cost
+    );
+}
