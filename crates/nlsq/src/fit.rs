@@ -690,7 +690,10 @@ impl<'a> Fitter<'a> {
                     .degeneracies
                     .iter()
                     .any(|d| d.parameters.iter().any(|n| n == names[j]));
-                (s.is_finite() && s > 0.0 && (all || doubted)).then(|| (k, names[j].to_string()))
+                // Undetermined (NaN: an exact degeneracy) too: the profile says how far
+                // the data and the bounds let it go.
+                let known = (s.is_finite() && s > 0.0) || s.is_nan();
+                (known && (all || doubted)).then(|| (k, names[j].to_string()))
             })
             .collect();
         if which.is_empty() {

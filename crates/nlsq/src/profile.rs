@@ -528,13 +528,11 @@ fn side<O: Objective + ?Sized>(
         lb: drop_entry(at.lower, k),
         ub: drop_entry(at.upper, k),
         // The covariance's linear profile path: x + Cov[:, k] / Cov[k, k] * step.
+        // Flat (zero) where the covariance says nothing (an undetermined parameter).
         slope: (0..p)
             .map(|i| {
-                if var > 0.0 {
-                    at.covariance[i * p + k] / var
-                } else {
-                    0.0
-                }
+                let c = at.covariance[i * p + k] / var;
+                if var > 0.0 && c.is_finite() { c } else { 0.0 }
             })
             .collect(),
         room,
