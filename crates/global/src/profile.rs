@@ -49,6 +49,18 @@ struct Sums {
     syy: f64,
 }
 
+impl Sums {
+    /// Add the point `(x, y)` with weight `w`.
+    fn add(&mut self, w: f64, x: f64, y: f64) {
+        self.s += w;
+        self.sx += w * x;
+        self.sy += w * y;
+        self.sxx += w * x * x;
+        self.sxy += w * x * y;
+        self.syy += w * y * y;
+    }
+}
+
 impl<'p, 'a> Profile<'p, 'a> {
     /// The profiled objective of `problem`, every angle weighted 1.
     pub fn new(problem: &'p Problem<'a>) -> Result<Self, NlsqError> {
@@ -124,13 +136,7 @@ impl<'p, 'a> Profile<'p, 'a> {
             if !(y.is_finite() && x.is_finite() && sd.is_finite() && sd > 0.0) {
                 continue;
             }
-            let w = self.angle_weight[a] / (sd * sd);
-            s.s += w;
-            s.sx += w * x;
-            s.sy += w * y;
-            s.sxx += w * x * x;
-            s.sxy += w * x * y;
-            s.syy += w * y * y;
+            s.add(self.angle_weight[a] / (sd * sd), x, y);
         }
         s
     }
@@ -163,13 +169,7 @@ impl<'p, 'a> Profile<'p, 'a> {
                 if !(y.is_finite() && x.is_finite() && sd.is_finite() && sd > 0.0) {
                     continue;
                 }
-                let w = self.angle_weight[a] / (sd * sd);
-                s.s += w;
-                s.sx += w * x;
-                s.sy += w * y;
-                s.sxx += w * x * x;
-                s.sxy += w * x * y;
-                s.syy += w * y * y;
+                s.add(self.angle_weight[a] / (sd * sd), x, y);
             }
         }
         Ok(s)

@@ -211,30 +211,13 @@ fn a_fit_short_of_its_minimum_is_repeated_from_the_profile() {
         r.warnings
     );
     // Without the profile the fit stays where it stopped, higher.
-    let bounds = coverage::wide_bounds();
-    let initial = homodyne_nlsq::initial_values(
-        &case.experiment,
-        case.c2.view(),
-        AnalysisMode::LaminarFlow,
-        Some(&case.physical),
-        None,
-        &bounds,
-    )
-    .unwrap();
-    let options = homodyne_nlsq::NlsqOptions {
-        profile: homodyne_nlsq::ProfileSetting::Never,
-        ..Default::default()
-    };
-    let plain = homodyne_nlsq::fit_checked(
-        &case.experiment,
-        case.c2.view(),
-        None,
-        &initial,
-        &bounds,
-        &options,
-        None,
-    )
-    .unwrap();
+    let plain = coverage::fit_at_truth_with(
+        &case,
+        &homodyne_nlsq::NlsqOptions {
+            profile: homodyne_nlsq::ProfileSetting::Never,
+            ..Default::default()
+        },
+    );
     let scale = plain.cost / plain.degrees_of_freedom as f64;
     assert!(
         plain.cost - r.cost > 0.1 * scale,

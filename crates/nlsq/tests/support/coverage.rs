@@ -69,6 +69,11 @@ pub fn wide_bounds() -> ParameterBounds {
 
 /// `fit_checked` started at the truth with the wide bounds and the default options.
 pub fn fit_at_truth(case: &Case) -> NlsqResult {
+    fit_at_truth_with(case, &NlsqOptions::default())
+}
+
+/// [`fit_at_truth`] with `options`.
+pub fn fit_at_truth_with(case: &Case, options: &NlsqOptions) -> NlsqResult {
     let bounds = wide_bounds();
     let initial = initial_values(
         &case.experiment,
@@ -85,7 +90,7 @@ pub fn fit_at_truth(case: &Case) -> NlsqResult {
         None,
         &initial,
         &bounds,
-        &NlsqOptions::default(),
+        options,
         None,
     )
     .unwrap()
