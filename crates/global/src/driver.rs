@@ -18,8 +18,8 @@
 
 use homodyne_model::{C2View, Experiment};
 use homodyne_nlsq::{
-    Fitter, InitialValues, NlsqError, NlsqOptions, NlsqResult, ParameterBounds, QualityFlag,
-    fit_checked,
+    Fitter, InitialValues, NlsqError, NlsqOptions, NlsqResult, ParameterBounds, QualityCheck,
+    QualityFlag, fit_checked,
 };
 use ndarray::ArrayView3;
 use tracing::info;
@@ -264,6 +264,7 @@ pub fn fit<'a>(
         r.recovery_actions
             .push("global search found no better basin; the local fit is kept".into());
         r.global_search = Some(record);
+        judge_rival_basins(&mut r);
         return Ok(r);
     }
     result.recovery_actions.insert(
@@ -278,7 +279,33 @@ pub fn fit<'a>(
         ),
     );
     result.global_search = Some(record);
+    judge_rival_basins(&mut result);
     Ok(result)
+}
+
+/// A basin that fits as well as the answer outside its error bars
+/// ([`NlsqResult::rival_basins`]) means the data do not identify the answer: the
+/// `unique_basin` check fails and the fit is at best `marginal` (the doubt names it).
+fn judge_rival_basins(result: &mut NlsqResult) {
+    let rivals = result.rival_basins();
+    result.quality_checks.add(QualityCheck {
+        name: "unique_basin",
+        passed: rivals.is_empty(),
+        value: rivals.len() as f64,
+        threshold: 1.0,
+        message: if rivals.is_empty() {
+            "no other basin of the global search fits as well outside the error bars".into()
+        } else {
+            format!(
+                "{} basin(s) of the global search fit as well (chi^2 within s^2) at values \
+                 outside the error bars",
+                rivals.len()
+            )
+        },
+    });
+    if !rivals.is_empty() && result.quality_flag == QualityFlag::Good {
+        result.quality_flag = QualityFlag::Marginal;
+    }
 }
 
 fn plan_trigger_name(t: Trigger) -> &'static str {

@@ -28,6 +28,14 @@ fn study(cases: impl Iterator<Item = u64>) -> (usize, usize, usize) {
         let seconds = t.elapsed().as_secs_f64();
         let (z, name) = worst_z(&r, &case.truth);
         let rec = r.global_search.as_ref().unwrap();
+        // Basins as good as the answer outside its error bars (a doubt, and `marginal`).
+        for (i, delta) in r.rival_basins() {
+            let b = &rec.basins[i].parameters;
+            println!(
+                "  rival basin {i} (+{delta:.3} s^2): {:?}",
+                &b[b.len() - 7..]
+            );
+        }
         // A local fit started at the truth: the best the data allow near it.
         let bounds = wide_bounds();
         let at_truth = initial_values(

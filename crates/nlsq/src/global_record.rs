@@ -72,6 +72,30 @@ pub struct SearchSubset {
     pub full_refinements: usize,
 }
 
+impl GlobalSearchRecord {
+    /// Basins other than the chosen one whose cost is within `scale` (`s^2`, one standard
+    /// deviation of chi^2) of `cost`, the answer's: `(index, delta cost / scale)`. The
+    /// data cannot tell such a basin from the answer. Empty for a search on a coarse
+    /// subset (its basins' costs are the subset's).
+    pub fn rivals(&self, cost: f64, scale: f64) -> Vec<(usize, f64)> {
+        if self.subset.is_some() || !(scale > 0.0 && scale.is_finite()) {
+            return Vec::new();
+        }
+        let chosen = if self.chosen_basin == usize::MAX {
+            None
+        } else {
+            Some(self.chosen_basin)
+        };
+        self.basins
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != chosen)
+            .map(|(i, b)| (i, (b.cost - cost) / scale))
+            .filter(|&(_, d)| d < 1.0)
+            .collect()
+    }
+}
+
 /// What a global search did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct GlobalSearchRecord {

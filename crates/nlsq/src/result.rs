@@ -242,9 +242,46 @@ impl FitQualityChecks {
 }
 
 impl NlsqResult {
+    /// Basins of the global search that fit as well as this answer (chi^2 within `s^2`)
+    /// at physical values outside its 99.7 % profile intervals (or, for a parameter not
+    /// profiled, differing from the answer by more than 3 of its uncertainties): the data
+    /// cannot choose between them and the error bars do not span them. `(basin index,
+    /// delta chi^2 / s^2)`.
+    pub fn rival_basins(&self) -> Vec<(usize, f64)> {
+        let Some(record) = &self.global_search else {
+            return Vec::new();
+        };
+        let scale = self.cost / self.degrees_of_freedom.max(1) as f64;
+        let names = self.physical_names();
+        record
+            .rivals(self.cost, scale)
+            .into_iter()
+            .filter(|&(i, _)| {
+                let b = &record.basins[i];
+                // Costs compare only within one per-angle mode.
+                b.names == self.fitted_names
+                    && b.names.iter().zip(&b.parameters).any(|(n, &v)| {
+                        let Some(j) = names.iter().position(|m| m == n) else {
+                            return false;
+                        };
+                        match self.profile.iter().find(|p| p.name == *n) {
+                            Some(p) => v < p.three_sigma.lower || v > p.three_sigma.upper,
+                            None => {
+                                let u = self.physical_uncertainty[j];
+                                // NaN (no uncertainty) counts as outside.
+                                (v - self.physical[j]).abs().partial_cmp(&(3.0 * u))
+                                    != Some(std::cmp::Ordering::Less)
+                                    && v != self.physical[j]
+                            }
+                        }
+                    })
+            })
+            .collect()
+    }
+
     /// Why this fit is doubtful, one reason per line (empty for a sound fit): not
     /// converged, poor or marginal reduced chi^2, unidentifiable parameters, parameters
-    /// at their bounds.
+    /// at their bounds, non-quadratic profiles, rival basins.
     pub fn doubts(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !matches!(
@@ -271,6 +308,25 @@ impl NlsqResult {
                 .filter(|p| !p.quadratic)
                 .map(|p| p.message()),
         );
+        if let Some(record) = &self.global_search {
+            let names = self.physical_names();
+            for (i, delta) in self.rival_basins() {
+                let b = &record.basins[i];
+                let values: Vec<String> = b
+                    .names
+                    .iter()
+                    .zip(&b.parameters)
+                    .filter(|(n, _)| names.contains(&n.as_str()))
+                    .map(|(n, v)| format!("{n} = {v:.4e}"))
+                    .collect();
+                out.push(format!(
+                    "global-search basin {i} fits as well as the answer (chi^2 higher by \
+                     {delta:.3} s^2) at values outside its error bars: {}; the data cannot \
+                     choose between them",
+                    values.join(", ")
+                ));
+            }
+        }
         for c in &self.quality_checks.checks {
             if !c.passed && c.name == "physical_bounds" {
                 out.push(c.message.clone());
