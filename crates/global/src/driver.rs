@@ -288,7 +288,7 @@ pub fn fit<'a>(
 /// `unique_basin` check fails and the fit is at best `marginal` (the doubt names it).
 fn judge_rival_basins(result: &mut NlsqResult) {
     let rivals = result.rival_basins();
-    result.quality_checks.add(QualityCheck {
+    result.add_capping_check(QualityCheck {
         name: "unique_basin",
         passed: rivals.is_empty(),
         value: rivals.len() as f64,
@@ -303,9 +303,6 @@ fn judge_rival_basins(result: &mut NlsqResult) {
             )
         },
     });
-    if !rivals.is_empty() && result.quality_flag == QualityFlag::Good {
-        result.quality_flag = QualityFlag::Marginal;
-    }
 }
 
 fn plan_trigger_name(t: Trigger) -> &'static str {

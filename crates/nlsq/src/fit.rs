@@ -649,7 +649,7 @@ impl<'a> Fitter<'a> {
         let action = format!(
             "profile_refit: a profile point had chi^2 lower than the fit's by {:.3} s^2; \
              the fit was repeated from there (reduced chi^2 {:.6} -> {:.6})",
-            (result.cost - refit.cost) / (result.cost / result.degrees_of_freedom.max(1) as f64),
+            (result.cost - refit.cost) / result.chi2_scale(),
             result.reduced_chi_squared,
             refit.reduced_chi_squared
         );
@@ -700,11 +700,7 @@ impl<'a> Fitter<'a> {
             return None;
         }
         let p = layout.n_params();
-        let scale = if self.options.absolute_sigma {
-            1.0
-        } else {
-            result.cost / result.degrees_of_freedom.max(1) as f64
-        };
+        let scale = result.chi2_scale();
         let covariance: Vec<f64> = result.fitted_covariance.iter().flatten().copied().collect();
         if covariance.len() != p * p || !(scale > 0.0 && scale.is_finite()) {
             return None;
@@ -742,7 +738,7 @@ impl<'a> Fitter<'a> {
             .filter(|iv| iv.weakly_identified())
             .map(|iv| iv.name.as_str())
             .collect();
-        result.quality_checks.add(QualityCheck {
+        result.add_capping_check(QualityCheck {
             name: "profile_likelihood",
             passed: weak.is_empty(),
             value: weak.len() as f64,
@@ -763,9 +759,6 @@ impl<'a> Fitter<'a> {
                 )
             },
         });
-        if !weak.is_empty() && result.quality_flag == QualityFlag::Good {
-            result.quality_flag = QualityFlag::Marginal;
-        }
         result.warnings.extend(warnings);
         debug!(
             seconds = started.elapsed().as_secs_f64(),

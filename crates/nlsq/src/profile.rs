@@ -295,9 +295,6 @@ struct SideSearch<'a, 'o, O: Objective + ?Sized> {
     solved: Vec<(f64, f64, Vec<f64>)>,
     /// Constrained solves made (a step solved twice counts twice).
     solves: usize,
-    lowest: f64,
-    /// The full vector of the lowest point below the fit's chi^2.
-    below_fit: Option<Vec<f64>>,
 }
 
 impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
@@ -336,12 +333,6 @@ impl<O: Objective + ?Sized> SideSearch<'_, '_, O> {
         };
         let delta = (cost - at.cost) / at.scale;
         self.solves += 1;
-        if delta < self.lowest {
-            self.lowest = delta;
-            let mut full = y.clone();
-            full.insert(k, pinned.value);
-            self.below_fit = Some(full);
-        }
         // The profile is a minimum: of two solves at one step the lower one stands.
         if let Some(s) = self.solved.iter_mut().find(|s| s.0 == h) {
             if delta < s.1 {
@@ -538,8 +529,6 @@ fn side<O: Objective + ?Sized>(
         room,
         solved: Vec::new(),
         solves: 0,
-        lowest: 0.0,
-        below_fit: None,
     };
     let unit = if sigma > 0.0 && sigma.is_finite() {
         sigma
@@ -569,11 +558,26 @@ fn side<O: Objective + ?Sized>(
         width: width.min(three.width),
         ..one
     };
+    // The lowest profile point (a re-solved step keeps its lower value), as a full
+    // optimiser vector when it is below the fit.
+    let (lowest, below_fit) = match search
+        .solved
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|s| s.1 < 0.0)
+    {
+        Some((h, delta, y)) => {
+            let mut full = y.clone();
+            full.insert(k, x0 + direction * h);
+            (*delta, Some(full))
+        }
+        None => (0.0, None),
+    };
     Ok(Side {
         crossings: [one, three],
         solves: search.solves,
-        lowest: search.lowest,
-        below_fit: search.below_fit,
+        lowest,
+        below_fit,
     })
 }
 

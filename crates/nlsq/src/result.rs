@@ -251,10 +251,9 @@ impl NlsqResult {
         let Some(record) = &self.global_search else {
             return Vec::new();
         };
-        let scale = self.cost / self.degrees_of_freedom.max(1) as f64;
         let names = self.physical_names();
         record
-            .rivals(self.cost, scale)
+            .rivals(self.cost, self.chi2_scale())
             .into_iter()
             .filter(|&(i, _)| {
                 let b = &record.basins[i];
@@ -333,6 +332,25 @@ impl NlsqResult {
             }
         }
         out
+    }
+
+    /// `s^2`, the chi^2 (cost) difference of one standard deviation: 1 for an absolute
+    /// sigma, else the cost per degree of freedom (the covariance's scale).
+    pub fn chi2_scale(&self) -> f64 {
+        if self.absolute_sigma {
+            1.0
+        } else {
+            self.cost / self.degrees_of_freedom.max(1) as f64
+        }
+    }
+
+    /// Add a quality check whose failure makes the fit at best `marginal`.
+    pub fn add_capping_check(&mut self, check: QualityCheck) {
+        let failed = !check.passed;
+        self.quality_checks.add(check);
+        if failed && self.quality_flag == QualityFlag::Good {
+            self.quality_flag = QualityFlag::Marginal;
+        }
     }
 
     /// True when the fit converged (possibly after recovery).
